@@ -1,0 +1,275 @@
+"""The Catalog: everything datamigrate knows about a SQL Server database, and its JSON snapshot.
+
+The snapshot is the contract between `extract` and `generate`: one JSON document with a
+`format_version`, sorted and indented so that teams can commit it and review schema drift.
+This module imports nothing of the package.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+FORMAT_VERSION = 1
+
+
+class CatalogFormatError(ValueError):
+    """A snapshot file that cannot be read as a Catalog (the message says where and why)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(_Model):
+    """Where an object came from: a script file and the line its statement starts on."""
+
+    file: str
+    line: int
+
+
+class ObjectName(_Model):
+    """A schema-qualified name: [Sales].[Order] and [dbo].[Order] are different objects."""
+
+    schema_: str = Field(alias="schema")
+    name: str
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema_}.{self.name}".lower()
+
+    def __str__(self) -> str:
+        return f"[{self.schema_}].[{self.name}]"
+
+
+class Identity(_Model):
+    seed: int = 1
+    increment: int = 1
+
+
+class Column(_Model):
+    name: str
+    data_type: str
+    """The SQL Server base type in lower case (user-defined types resolved): int, nvarchar, money..."""
+    user_type: str | None = None
+    """The user-defined type the column was declared with, when it was one (pubs: id, tid)."""
+    max_length: int | None = None
+    """Length in characters for character types, bytes for binary types; -1 means MAX."""
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+    identity: Identity | None = None
+    default: str | None = None
+    computed: str | None = None
+    persisted: bool = False
+    collation: str | None = None
+    description: str | None = None
+    properties: dict[str, str] = {}
+    """Extended properties other than MS_Description."""
+
+
+class PrimaryKey(_Model):
+    name: str | None = None
+    columns: tuple[str, ...]
+    clustered: bool | None = None
+
+
+class UniqueConstraint(_Model):
+    name: str | None = None
+    columns: tuple[str, ...]
+
+
+class ForeignKey(_Model):
+    name: str | None = None
+    columns: tuple[str, ...]
+    referenced: ObjectName
+    referenced_columns: tuple[str, ...]
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+
+
+class CheckConstraint(_Model):
+    name: str | None = None
+    expression: str
+    column: str | None = None
+    """Set when the check was declared on a column."""
+
+
+class Index(_Model):
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    clustered: bool = False
+    included: tuple[str, ...] = ()
+    filter: str | None = None
+
+
+class Table(_Model):
+    name: ObjectName
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    unique_constraints: tuple[UniqueConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    description: str | None = None
+    properties: dict[str, str] = {}
+    row_count: int | None = None
+    source: SourceRef | None = None
+
+    def column(self, name: str) -> Column | None:
+        wanted = name.lower()
+        return next((c for c in self.columns if c.name.lower() == wanted), None)
+
+
+class View(_Model):
+    name: ObjectName
+    definition: str
+    """The whole CREATE VIEW statement, verbatim."""
+    description: str | None = None
+    properties: dict[str, str] = {}
+    source: SourceRef | None = None
+
+
+class RoutineKind(StrEnum):
+    PROCEDURE = "procedure"
+    SCALAR_FUNCTION = "scalar_function"
+    INLINE_TABLE_FUNCTION = "inline_table_function"
+    TABLE_FUNCTION = "table_function"
+
+
+class Parameter(_Model):
+    name: str
+    data_type: str
+    default: str | None = None
+    output: bool = False
+
+
+class Routine(_Model):
+    name: ObjectName
+    kind: RoutineKind
+    parameters: tuple[Parameter, ...] = ()
+    definition: str
+    description: str | None = None
+    source: SourceRef | None = None
+
+
+class Trigger(_Model):
+    name: ObjectName
+    table: ObjectName | None
+    """None for a database-level (DDL) trigger."""
+    events: tuple[str, ...] = ()
+    definition: str
+    source: SourceRef | None = None
+
+
+class UserType(_Model):
+    name: ObjectName
+    base_type: str
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+    source: SourceRef | None = None
+
+
+class Sequence(_Model):
+    name: ObjectName
+    data_type: str = "bigint"
+    start: int | None = None
+    increment: int | None = None
+    source: SourceRef | None = None
+
+
+class Synonym(_Model):
+    name: ObjectName
+    target: str
+    source: SourceRef | None = None
+
+
+class Schema(_Model):
+    name: str
+    description: str | None = None
+    properties: dict[str, str] = {}
+
+
+class UnparsedStatement(_Model):
+    """A statement datamigrate could not understand: kept, never dropped silently."""
+
+    source: SourceRef
+    reason: str
+    text: str
+
+
+class Catalog(_Model):
+    format_version: int = FORMAT_VERSION
+    database: str | None = None
+    origin: str = "scripts"
+    """'scripts' or 'server'."""
+    server_version: str | None = None
+    schemas: tuple[Schema, ...] = ()
+    tables: tuple[Table, ...] = ()
+    views: tuple[View, ...] = ()
+    routines: tuple[Routine, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    user_types: tuple[UserType, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    synonyms: tuple[Synonym, ...] = ()
+    unparsed: tuple[UnparsedStatement, ...] = ()
+    skipped: dict[str, int] = {}
+    """Statements understood and deliberately not modelled (data, session settings), by kind."""
+
+    @cached_property
+    def tables_by_key(self) -> dict[str, Table]:
+        return {t.name.key: t for t in self.tables}
+
+    def table(self, name: ObjectName) -> Table | None:
+        return self.tables_by_key.get(name.key)
+
+
+def dumps(catalog: Catalog) -> str:
+    """The snapshot text: deterministic, sorted keys, 2-space indent, trailing newline."""
+    data = catalog.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+    data["format_version"] = catalog.format_version
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def loads(text: str, where: str = "snapshot") -> Catalog:
+    """Read a snapshot. Raises CatalogFormatError naming the file, the place and the problem."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogFormatError(
+            f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
+            "the file may be truncated or hand-edited: run `datamigrate extract` again"
+        ) from None
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise CatalogFormatError(f"{where}: not a datamigrate snapshot (no format_version at the top)")
+    version = data["format_version"]
+    if version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        hint = "upgrade datamigrate" if newer else "run `datamigrate extract` again"
+        raise CatalogFormatError(
+            f"{where}: snapshot format_version {version!r} is not supported "
+            f"(this datamigrate reads version {FORMAT_VERSION}): {hint}"
+        )
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"])
+        raise CatalogFormatError(
+            f"{where}: invalid snapshot at {path}: {first['msg']} "
+            f"({exc.error_count()} problem(s)); run `datamigrate extract` again"
+        ) from None
+
+
+def read_snapshot(path: Path) -> Catalog:
+    """Read a snapshot file. Raises CatalogFormatError or OSError."""
+    return loads(path.read_text(encoding="utf-8"), where=str(path))

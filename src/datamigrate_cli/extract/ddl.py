@@ -1,0 +1,1068 @@
+"""T-SQL scripts -> Catalog.
+
+Each statement is classified by its first words. Table DDL is read with a grammar of our own over
+sqlglot's tokens; modules (views, procedures, functions, triggers) are kept verbatim with their
+headers read; data and session statements are counted and skipped; anything else goes to the
+snapshot's list of unparsed statements with file:line and the reason. Nothing disappears.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlglot.tokens import TokenType
+
+from ..catalog import (
+    Catalog,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    ObjectName,
+    Parameter,
+    PrimaryKey,
+    Routine,
+    RoutineKind,
+    Schema,
+    Sequence,
+    SourceRef,
+    Synonym,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    UnparsedStatement,
+    UserType,
+    View,
+)
+from ..errors import InputError
+from .script import ScriptNotes, Statement, find_sql_files, statements_of
+from .tokens import SyntaxProblem, Tokens
+
+DEFAULT_SCHEMA = "dbo"
+
+# SQL Server's own types; any other type name is user-defined (sp_addtype, CREATE TYPE).
+BASE_TYPES = frozenset(
+    """bigint int smallint tinyint bit decimal numeric money smallmoney float real date time datetime
+    datetime2 datetimeoffset smalldatetime char varchar text nchar nvarchar ntext binary varbinary image
+    uniqueidentifier xml sql_variant hierarchyid geography geometry rowversion timestamp sysname""".split()  # noqa: SIM905
+)
+_TYPE_ALIASES = {
+    "integer": "int",
+    "dec": "decimal",
+    "character": "char",
+    "double": "float",
+    "national": "nchar",
+}
+
+# First word(s) of statements that are understood and not modelled, and what kind they are.
+_SKIPPED_KINDS = {
+    "INSERT": "data",
+    "UPDATE": "data",
+    "DELETE": "data",
+    "MERGE": "data",
+    "TRUNCATE": "data",
+    "BULK": "data",
+    "SET": "session setting",
+    "USE": "session setting",
+    "PRINT": "script output",
+    "RAISERROR": "script output",
+    "CHECKPOINT": "server maintenance",
+    "DBCC": "server maintenance",
+    "BACKUP": "server maintenance",
+    "RESTORE": "server maintenance",
+    "RECONFIGURE": "server maintenance",
+    "DECLARE": "script control flow",
+    "IF": "script control flow",
+    "WAITFOR": "script control flow",
+    "BEGIN": "script control flow",
+    "END": "script control flow",
+    "ELSE": "script control flow",
+    "RETURN": "script control flow",
+    "SELECT": "query",
+    "GRANT": "permission",
+    "DENY": "permission",
+    "REVOKE": "permission",
+    "DROP": "drop",
+    "DISABLE": "trigger state",
+    "ENABLE": "trigger state",
+}
+_SKIPPED_CREATE = {
+    "DATABASE": "database settings",
+    "LOGIN": "permission",
+    "USER": "permission",
+    "ROLE": "permission",
+    "STATISTICS": "server maintenance",
+    "FULLTEXT": "full-text search",
+    "PARTITION": "physical storage",
+    "XML": "physical storage",
+    "SPATIAL": "physical storage",
+    "ASSEMBLY": "CLR assembly",
+    "CERTIFICATE": "permission",
+    "MASTER": "permission",
+    "SYMMETRIC": "permission",
+    "ASYMMETRIC": "permission",
+}
+_SKIPPED_ALTER = {
+    "DATABASE": "database settings",
+    "LOGIN": "permission",
+    "USER": "permission",
+    "ROLE": "permission",
+    "AUTHORIZATION": "permission",
+    "INDEX": "physical storage",
+    "FULLTEXT": "full-text search",
+}
+_SKIPPED_EXEC = {
+    "SP_DBOPTION": "database settings",
+    "SP_ADDROLEMEMBER": "permission",
+    "SP_ADDUSER": "permission",
+    "SP_GRANTDBACCESS": "permission",
+    "SP_CHANGEDBOWNER": "permission",
+    "SP_FULLTEXT_DATABASE": "full-text search",
+    "SP_BINDRULE": "rule binding",
+    "SP_BINDEFAULT": "rule binding",
+}
+_REFERENTIAL_ACTIONS = ("NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT")
+# Words that end a column's option list entries (DEFAULT expressions stop before them).
+_COLUMN_OPTION_WORDS = {
+    "NOT", "NULL", "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "FOREIGN", "DEFAULT",
+    "IDENTITY", "COLLATE", "ROWGUIDCOL", "SPARSE", "FILESTREAM", "PERSISTED", "MASKED", "ENCRYPTED",
+    "GENERATED", "HIDDEN", "WITH", "INDEX", "FOR",
+}  # fmt: skip
+
+
+@dataclass
+class _TableDraft:
+    name: ObjectName
+    columns: dict[str, Column]
+    source: SourceRef
+    primary_key: PrimaryKey | None = None
+    uniques: list[UniqueConstraint] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    nullability_from_type: set[str] = field(default_factory=set)
+    """Columns of a user-defined type declared without NULL / NOT NULL: the type decides."""
+
+    def column_key(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((key for key in self.columns if key.lower() == wanted), None)
+
+
+@dataclass
+class _Property:
+    name: str
+    value: str
+    levels: list[tuple[str, str]]
+    source: SourceRef
+
+
+@dataclass
+class ExtractSummary:
+    files: int = 0
+    statements: int = 0
+
+
+class _Builder:
+    """Collects objects statement by statement; `catalog()` resolves and freezes them."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, str] = {}
+        self.tables: dict[str, _TableDraft] = {}
+        self.views: dict[str, View] = {}
+        self.routines: dict[str, Routine] = {}
+        self.triggers: dict[str, Trigger] = {}
+        self.types: dict[str, UserType] = {}
+        self.sequences: dict[str, Sequence] = {}
+        self.synonyms: dict[str, Synonym] = {}
+        self.properties: list[_Property] = []
+        self.unparsed: list[UnparsedStatement] = []
+        self.skipped: Counter[str] = Counter()
+        self.database: str | None = None
+        self.first_seen: dict[str, SourceRef] = {}
+
+    # ----------------------------------------------------------------- dispatch
+    def add(self, statement: Statement) -> None:
+        source = SourceRef(file=statement.file, line=statement.line)
+        words = statement.words(4)
+        try:
+            handler = self._handler(words)
+            if isinstance(handler, str):
+                self.skipped[handler] += 1
+                if handler == "database settings" and words[:2] == ["CREATE", "DATABASE"] and len(words) > 2:
+                    self.database = self.database or _unquote(_first_name(statement.text, 2))
+                return
+            if handler is None:
+                self._unparsed(statement, source, f"statement {' '.join(words[:2])} is not recognised")
+                return
+            handler(statement.text, source)
+        except SyntaxProblem as exc:
+            self._unparsed(statement, source, f"could not read {' '.join(words[:2])}: {exc}")
+
+    def _handler(self, words: list[str]) -> Callable[[str, SourceRef], None] | str | None:
+        first = words[0] if words else ""
+        second = words[1] if len(words) > 1 else ""
+        if first == "CREATE" and second == "OR" and len(words) > 3:
+            second = words[3]
+        if first == "CREATE":
+            if second == "TABLE":
+                return self._create_table
+            if _is_index_words(words[1:]):
+                return self._create_index
+            modules = {
+                "VIEW": self._create_view,
+                "PROC": self._create_procedure,
+                "PROCEDURE": self._create_procedure,
+                "FUNCTION": self._create_function,
+                "TRIGGER": self._create_trigger,
+                "SCHEMA": self._create_schema,
+                "TYPE": self._create_type,
+                "SEQUENCE": self._create_sequence,
+                "SYNONYM": self._create_synonym,
+            }
+            return modules.get(second) or _SKIPPED_CREATE.get(second)
+        if first == "ALTER":
+            if second == "TABLE":
+                return self._alter_table
+            if second in {"VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER"}:
+                return self._handler(["CREATE", *words[1:]])
+            return _SKIPPED_ALTER.get(second)
+        if first in {"EXEC", "EXECUTE"}:
+            procedure = second[4:] if second.startswith("SYS.") else second
+            if procedure == "SYS" and len(words) > 2:
+                procedure = words[2]
+            if procedure == "SP_ADDEXTENDEDPROPERTY":
+                return self._extended_property
+            if procedure == "SP_ADDTYPE":
+                return self._sp_addtype
+            return _SKIPPED_EXEC.get(procedure, "procedure call")
+        return _SKIPPED_KINDS.get(first)
+
+    def _unparsed(self, statement: Statement, source: SourceRef, reason: str) -> None:
+        self.unparsed.append(UnparsedStatement(source=source, reason=reason, text=statement.text))
+
+    def _claim(self, kind: str, name: ObjectName, source: SourceRef, text: str) -> bool:
+        """Record the first definition of an object; a second one is kept as unparsed."""
+        key = f"{kind}:{name.key}"
+        first = self.first_seen.get(key)
+        if first is not None:
+            self.unparsed.append(
+                UnparsedStatement(
+                    source=source,
+                    reason=f"{kind} {name} is already defined at {first.file}:{first.line}; "
+                    "this later definition was ignored",
+                    text=text,
+                )
+            )
+            return False
+        self.first_seen[key] = source
+        self.schemas.setdefault(name.schema_.lower(), name.schema_)
+        return True
+
+    # ----------------------------------------------------------------- tables
+    def _create_table(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("CREATE")
+        tokens.expect("TABLE")
+        name = _object_name(tokens)
+        if name.name.startswith("#"):
+            self.skipped["temporary table"] += 1
+            return
+        draft = _TableDraft(name=name, columns={}, source=source)
+        tokens.expect_type(TokenType.L_PAREN, "( after the table name")
+        while not tokens.accept_type(TokenType.R_PAREN):
+            if tokens.accept_type(TokenType.COMMA):
+                continue
+            if tokens.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX", "PERIOD"):
+                _table_constraint(tokens, draft)
+            else:
+                column = _column(tokens, draft)
+                draft.columns[column.name] = column
+        if tokens.is_word("AS") and tokens.is_word("FILETABLE", "NODE", "EDGE", ahead=1):
+            raise SyntaxProblem("FILETABLE and graph tables are not supported")
+        if not self._claim("table", name, source, text):
+            return
+        if not draft.columns:
+            raise SyntaxProblem("the table has no columns")
+        self.tables[name.key] = draft
+
+    def _alter_table(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("ALTER")
+        tokens.expect("TABLE")
+        name = _object_name(tokens)
+        draft = self.tables.get(name.key)
+        if tokens.accept("WITH"):
+            tokens.expect("CHECK", "NOCHECK")
+        if tokens.is_word("CHECK", "NOCHECK") and tokens.is_word("CONSTRAINT", ahead=1):
+            self.skipped["constraint state"] += 1
+            return
+        if tokens.is_word("ENABLE", "DISABLE", "SET", "SWITCH", "REBUILD"):
+            self.skipped["table settings"] += 1
+            return
+        if draft is None:
+            raise SyntaxProblem(f"table {name} is not defined (earlier in these scripts)")
+        if tokens.accept("ADD"):
+            while not tokens.at_end():
+                if tokens.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "DEFAULT"):
+                    _table_constraint(tokens, draft)
+                else:
+                    column = _column(tokens, draft)
+                    draft.columns[column.name] = column
+                if not tokens.accept_type(TokenType.COMMA):
+                    break
+        elif tokens.accept("ALTER"):
+            tokens.expect("COLUMN")
+            column = _column(tokens, draft)
+            key = draft.column_key(column.name)
+            if key is None:
+                raise SyntaxProblem(f"column {column.name} is not in table {name}")
+            old = draft.columns[key]
+            draft.columns[key] = old.model_copy(
+                update=column.model_dump(
+                    include={"data_type", "user_type", "max_length", "precision", "scale"}
+                )
+                | {"nullable": column.nullable, "collation": column.collation or old.collation}
+            )
+        elif tokens.accept("DROP"):
+            if tokens.accept("COLUMN"):
+                for dropped in _comma_names(tokens):
+                    key = draft.column_key(dropped)
+                    if key:
+                        del draft.columns[key]
+            else:
+                tokens.accept("CONSTRAINT")
+                for dropped in _comma_names(tokens):
+                    _drop_constraint(draft, dropped)
+        else:
+            raise SyntaxProblem(f"ALTER TABLE action {tokens.where()} is not supported")
+        if not tokens.at_end() and not tokens.is_word("ON", "WITH"):
+            raise SyntaxProblem(f"unexpected text {tokens.where()}")
+
+    def _create_index(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("CREATE")
+        unique = tokens.accept("UNIQUE")
+        clustered = tokens.accept("CLUSTERED")
+        tokens.accept("NONCLUSTERED")
+        columnstore = tokens.accept("COLUMNSTORE")
+        tokens.expect("INDEX")
+        index_name = tokens.name()
+        tokens.expect("ON")
+        table = _object_name(tokens)
+        columns: list[str] = (
+            [] if columnstore and not tokens.is_type(TokenType.L_PAREN) else tokens.name_list()
+        )
+        included: list[str] = []
+        filter_text = None
+        if tokens.accept("INCLUDE"):
+            included = tokens.name_list()
+        if tokens.accept("WHERE"):
+            filter_text = tokens.expression_until({"WITH", "ON"})
+        draft = self.tables.get(table.key)
+        if draft is None:
+            raise SyntaxProblem(f"index {index_name} is on table {table}, which is not defined")
+        draft.indexes.append(
+            Index(
+                name=index_name,
+                columns=tuple(columns),
+                unique=unique,
+                clustered=clustered,
+                included=tuple(included),
+                filter=filter_text,
+            )
+        )
+
+    # ----------------------------------------------------------------- modules
+    def _create_view(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(_header(text))
+        _create_or_alter(tokens, "VIEW")
+        name = _object_name(tokens)
+        if self._claim("view", name, source, text):
+            self.views[name.key] = View(name=name, definition=text, source=source)
+
+    def _create_procedure(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(_header(text))
+        _create_or_alter(tokens, "PROC", "PROCEDURE")
+        name = _object_name(tokens)
+        if tokens.accept_type(TokenType.SEMICOLON):
+            tokens.number()  # numbered procedure group
+        parameters = _parameters(tokens, until={"AS", "WITH", "FOR"})
+        if self._claim("procedure", name, source, text):
+            self.routines[name.key] = Routine(
+                name=name,
+                kind=RoutineKind.PROCEDURE,
+                parameters=tuple(parameters),
+                definition=text,
+                source=source,
+            )
+
+    def _create_function(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(_header(text))
+        _create_or_alter(tokens, "FUNCTION")
+        name = _object_name(tokens)
+        parameters = _parameters(tokens, until={"RETURNS"}) if tokens.is_type(TokenType.L_PAREN) else []
+        tokens.expect("RETURNS")
+        if tokens.is_word("TABLE"):
+            kind = RoutineKind.INLINE_TABLE_FUNCTION
+        elif tokens.is_type(TokenType.PARAMETER):
+            kind = RoutineKind.TABLE_FUNCTION
+        else:
+            kind = RoutineKind.SCALAR_FUNCTION
+        if self._claim("function", name, source, text):
+            self.routines[name.key] = Routine(
+                name=name, kind=kind, parameters=tuple(parameters), definition=text, source=source
+            )
+
+    def _create_trigger(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(_header(text))
+        _create_or_alter(tokens, "TRIGGER")
+        name = _object_name(tokens)
+        tokens.expect("ON")
+        table = None
+        if tokens.accept("DATABASE"):
+            pass
+        elif tokens.accept("ALL"):
+            tokens.expect("SERVER")
+        else:
+            table = _object_name(tokens)
+        if tokens.accept("WITH"):
+            while not tokens.is_word("FOR", "AFTER", "INSTEAD"):
+                tokens.next()
+        tokens.expect("FOR", "AFTER", "INSTEAD")
+        tokens.accept("OF")
+        events = []
+        while not tokens.at_end() and not tokens.is_word("AS", "WITH", "NOT"):
+            token = tokens.next()
+            if token.token_type != TokenType.COMMA:
+                events.append(token.text.upper())
+        trigger_name = ObjectName(schema=table.schema_ if table else name.schema_, name=name.name)
+        if self._claim("trigger", trigger_name, source, text):
+            self.triggers[trigger_name.key] = Trigger(
+                name=trigger_name, table=table, events=tuple(events), definition=text, source=source
+            )
+
+    # ----------------------------------------------------------------- other objects
+    def _create_schema(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("CREATE")
+        tokens.expect("SCHEMA")
+        tokens.accept("AUTHORIZATION")  # CREATE SCHEMA AUTHORIZATION owner names the schema for its owner
+        name = tokens.name()
+        self.schemas[name.lower()] = name
+        if tokens.accept("AUTHORIZATION"):
+            tokens.name()
+        if not tokens.at_end():
+            raise SyntaxProblem("CREATE SCHEMA with objects inside is not supported; create them apart")
+
+    def _create_type(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("CREATE")
+        tokens.expect("TYPE")
+        name = _object_name(tokens)
+        if tokens.accept("AS"):
+            self.skipped["table type"] += 1
+            return
+        tokens.expect("FROM")
+        base, length, precision, scale = _data_type(tokens)
+        nullable = not (tokens.accept("NOT") and tokens.accept("NULL"))
+        self._add_type(name, base, length, precision, scale, nullable, source, text)
+
+    def _sp_addtype(self, text: str, source: SourceRef) -> None:
+        arguments = _exec_arguments(Tokens(text))
+        values = _named_or_positional(arguments, ["typename", "phystype", "nulltype", "owner"])
+        if "typename" not in values or "phystype" not in values:
+            raise SyntaxProblem("sp_addtype needs a type name and a physical type")
+        tokens = Tokens(values["phystype"])
+        base, length, precision, scale = _data_type(tokens)
+        nullable = values.get("nulltype", "NULL").strip().upper() != "NOT NULL"
+        name = ObjectName(schema=values.get("owner") or DEFAULT_SCHEMA, name=values["typename"])
+        self._add_type(name, base, length, precision, scale, nullable, source, text)
+
+    def _add_type(self, name, base, length, precision, scale, nullable, source, text) -> None:
+        if self._claim("type", name, source, text):
+            self.types[name.name.lower()] = UserType(
+                name=name,
+                base_type=base,
+                max_length=length,
+                precision=precision,
+                scale=scale,
+                nullable=nullable,
+                source=source,
+            )
+
+    def _create_sequence(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("CREATE")
+        tokens.expect("SEQUENCE")
+        name = _object_name(tokens)
+        data_type, start, increment = "bigint", None, None
+        while not tokens.at_end():
+            if tokens.accept("AS"):
+                data_type = _data_type(tokens)[0]
+            elif tokens.accept("START"):
+                tokens.expect("WITH")
+                start = tokens.number()
+            elif tokens.accept("INCREMENT"):
+                tokens.expect("BY")
+                increment = tokens.number()
+            else:
+                tokens.next()
+        if self._claim("sequence", name, source, text):
+            self.sequences[name.key] = Sequence(
+                name=name, data_type=data_type, start=start, increment=increment, source=source
+            )
+
+    def _create_synonym(self, text: str, source: SourceRef) -> None:
+        tokens = Tokens(text)
+        tokens.expect("CREATE")
+        tokens.expect("SYNONYM")
+        name = _object_name(tokens)
+        tokens.expect("FOR")
+        target = ".".join(f"[{part}]" for part in tokens.dotted_name())
+        if self._claim("synonym", name, source, text):
+            self.synonyms[name.key] = Synonym(name=name, target=target, source=source)
+
+    def _extended_property(self, text: str, source: SourceRef) -> None:
+        arguments = _exec_arguments(Tokens(text))
+        keys = ["name", "value"] + [f"level{i}{part}" for i in range(3) for part in ("type", "name")]
+        values = _named_or_positional(arguments, keys)
+        if "name" not in values:
+            raise SyntaxProblem("sp_addextendedproperty without @name")
+        levels = []
+        for i in range(3):
+            kind, owner = values.get(f"level{i}type"), values.get(f"level{i}name")
+            if kind and owner:
+                levels.append((kind.upper(), owner))
+        self.properties.append(_Property(values["name"], values.get("value", ""), levels, source))
+
+    # ----------------------------------------------------------------- finishing
+    def catalog(self) -> Catalog:
+        tables = {key: self._finish_table(draft) for key, draft in self.tables.items()}
+        views = dict(self.views)
+        schemas = {key: Schema(name=name) for key, name in self.schemas.items()}
+        for prop in self.properties:
+            self._apply_property(prop, tables, views, schemas)
+        return Catalog(
+            database=self.database,
+            origin="scripts",
+            schemas=tuple(sorted(schemas.values(), key=lambda s: s.name.lower())),
+            tables=_sorted(tables.values()),
+            views=_sorted(views.values()),
+            routines=_sorted(self.routines.values()),
+            triggers=_sorted(self.triggers.values()),
+            user_types=_sorted(self.types.values()),
+            sequences=_sorted(self.sequences.values()),
+            synonyms=_sorted(self.synonyms.values()),
+            unparsed=tuple(self.unparsed),
+            skipped=dict(sorted(self.skipped.items())),
+        )
+
+    def _finish_table(self, draft: _TableDraft) -> Table:
+        key_columns = {c.lower() for c in draft.primary_key.columns} if draft.primary_key else set()
+        columns = tuple(
+            _in_primary_key(
+                self._resolve_type(column, column.name in draft.nullability_from_type), key_columns
+            )
+            for column in draft.columns.values()
+        )
+        foreign_keys = tuple(self._resolve_reference(fk) for fk in draft.foreign_keys)
+        return Table(
+            name=draft.name,
+            columns=columns,
+            primary_key=draft.primary_key,
+            unique_constraints=tuple(draft.uniques),
+            foreign_keys=foreign_keys,
+            checks=tuple(draft.checks),
+            indexes=tuple(draft.indexes),
+            source=draft.source,
+        )
+
+    def _resolve_type(self, column: Column, nullability_from_type: bool) -> Column:
+        if column.data_type in BASE_TYPES or column.computed is not None:
+            return column
+        user_type = self.types.get(column.data_type)
+        if user_type is None:
+            return column
+        nullable = user_type.nullable if nullability_from_type else column.nullable
+        return column.model_copy(
+            update={
+                "data_type": user_type.base_type,
+                "user_type": user_type.name.name,
+                "max_length": user_type.max_length,
+                "precision": user_type.precision,
+                "scale": user_type.scale,
+                "nullable": nullable,
+            }
+        )
+
+    def _resolve_reference(self, fk: ForeignKey) -> ForeignKey:
+        if fk.referenced_columns:
+            return fk
+        target = self.tables.get(fk.referenced.key)
+        if target is None or target.primary_key is None:
+            return fk
+        return fk.model_copy(update={"referenced_columns": target.primary_key.columns})
+
+    def _apply_property(self, prop: _Property, tables: dict, views: dict, schemas: dict) -> None:
+        kinds = [kind for kind, _ in prop.levels]
+        names = [owner for _, owner in prop.levels]
+
+        def attach(obj):
+            if prop.name == "MS_Description":
+                return obj.model_copy(update={"description": prop.value})
+            return obj.model_copy(update={"properties": {**obj.properties, prop.name: prop.value}})
+
+        if kinds == ["SCHEMA"] and names[0].lower() in schemas:
+            schemas[names[0].lower()] = attach(schemas[names[0].lower()])
+            return
+        if len(kinds) >= 2 and kinds[0] == "SCHEMA":
+            key = ObjectName(schema=names[0], name=names[1]).key
+            collection = tables if kinds[1] == "TABLE" else views if kinds[1] == "VIEW" else None
+            target = collection.get(key) if collection is not None else None
+            if target is not None and len(kinds) == 2:
+                collection[key] = attach(target)
+                return
+            if target is not None and kinds[2] == "COLUMN" and isinstance(target, Table):
+                columns = tuple(
+                    attach(c) if c.name.lower() == names[2].lower() else c for c in target.columns
+                )
+                if columns != target.columns:
+                    collection[key] = target.model_copy(update={"columns": columns})
+                    return
+        where = ".".join(names) or "the database"
+        self.unparsed.append(
+            UnparsedStatement(
+                source=prop.source,
+                reason=f"extended property {prop.name} is on {where}, which is not a known schema, "
+                "table, view or column",
+                text=f"{prop.name} = {prop.value}",
+            )
+        )
+
+
+# --------------------------------------------------------------------- grammar pieces
+def _object_name(tokens: Tokens) -> ObjectName:
+    parts = tokens.dotted_name()
+    if len(parts) == 1:
+        return ObjectName(schema=DEFAULT_SCHEMA, name=parts[0])
+    return ObjectName(schema=parts[-2] or DEFAULT_SCHEMA, name=parts[-1])
+
+
+def _data_type(tokens: Tokens) -> tuple[str, int | None, int | None, int | None]:
+    """A type `name [(n [, m]) | (MAX)]`: (type, max_length, precision, scale)."""
+    parts = tokens.dotted_name()
+    base = parts[-1].lower()
+    base = _TYPE_ALIASES.get(base, base)
+    if base == "float" and tokens.accept("PRECISION"):
+        pass
+    if base == "nchar" and tokens.accept("CHARACTER", "CHAR"):
+        base = "nvarchar" if tokens.accept("VARYING") else "nchar"
+    elif base == "char" and tokens.accept("VARYING"):
+        base = "varchar"
+    length = precision = scale = None
+    if tokens.accept_type(TokenType.L_PAREN):
+        if tokens.accept("MAX"):
+            length = -1
+        else:
+            first = tokens.number()
+            second = tokens.number() if tokens.accept_type(TokenType.COMMA) else None
+            if base in {"decimal", "numeric"}:
+                precision, scale = first, second if second is not None else 0
+            elif base in {"datetime2", "datetimeoffset", "time"}:
+                scale = first
+            elif base in {"float", "real"}:
+                precision = first
+            else:
+                length = first
+        tokens.expect_type(TokenType.R_PAREN, ") after the type's size")
+    return base, length, precision, scale
+
+
+def _column(tokens: Tokens, draft: _TableDraft) -> Column:
+    name = tokens.name()
+    if tokens.accept("AS"):
+        computed = tokens.expression_until({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE"})
+        persisted = tokens.accept("PERSISTED")
+        fields: dict = {}
+        _column_options(tokens, draft, name, fields)
+        return Column(
+            name=name,
+            data_type="computed",
+            computed=computed,
+            persisted=persisted,
+            nullable=fields.get("nullable", True),
+        )
+    data_type, length, precision, scale = _data_type(tokens)
+    fields = {}
+    _column_options(tokens, draft, name, fields)
+    if "nullable" not in fields and data_type not in BASE_TYPES:
+        draft.nullability_from_type.add(name)
+    return Column(
+        name=name,
+        data_type=data_type,
+        max_length=length,
+        precision=precision,
+        scale=scale,
+        nullable=fields.get("nullable", True),
+        identity=fields.get("identity"),
+        default=fields.get("default"),
+        collation=fields.get("collation"),
+    )
+
+
+def _column_options(tokens: Tokens, draft: _TableDraft, column: str, fields: dict) -> None:
+    constraint_name = None
+    while not tokens.at_end() and not tokens.is_type(TokenType.COMMA, TokenType.R_PAREN):
+        if tokens.accept("CONSTRAINT"):
+            constraint_name = tokens.name()
+            continue
+        if tokens.accept("NOT"):
+            if tokens.accept("FOR"):
+                tokens.expect("REPLICATION")
+            else:
+                tokens.expect("NULL")
+                fields["nullable"] = False
+        elif tokens.accept("NULL"):
+            fields["nullable"] = True
+        elif tokens.accept("IDENTITY"):
+            seed, increment = 1, 1
+            if tokens.accept_type(TokenType.L_PAREN):
+                seed = tokens.number()
+                tokens.expect_type(TokenType.COMMA, ", in IDENTITY(seed, increment)")
+                increment = tokens.number()
+                tokens.expect_type(TokenType.R_PAREN, ")")
+            fields["identity"] = Identity(seed=seed, increment=increment)
+        elif tokens.accept("DEFAULT"):
+            fields["default"] = tokens.expression_until(_COLUMN_OPTION_WORDS)
+            if tokens.accept("WITH"):
+                tokens.expect("VALUES")
+        elif tokens.accept("COLLATE"):
+            fields["collation"] = tokens.name()
+        elif tokens.accept("PRIMARY"):
+            tokens.expect("KEY")
+            clustered = _clustering(tokens)
+            _index_options(tokens)
+            draft.primary_key = PrimaryKey(name=constraint_name, columns=(column,), clustered=clustered)
+        elif tokens.accept("UNIQUE"):
+            _clustering(tokens)
+            _index_options(tokens)
+            draft.uniques.append(UniqueConstraint(name=constraint_name, columns=(column,)))
+        elif tokens.accept("CHECK"):
+            if tokens.accept("NOT"):
+                tokens.expect("FOR")
+                tokens.expect("REPLICATION")
+            start, end = tokens.skip_parens()
+            draft.checks.append(
+                CheckConstraint(
+                    name=constraint_name, expression=tokens.text_between(start, end), column=column
+                )
+            )
+        elif tokens.accept("FOREIGN"):
+            tokens.expect("KEY")
+            continue
+        elif tokens.accept("REFERENCES"):
+            draft.foreign_keys.append(_references(tokens, constraint_name, (column,)))
+        elif tokens.accept("ROWGUIDCOL", "SPARSE", "FILESTREAM", "HIDDEN", "PERSISTED"):
+            pass
+        elif tokens.accept("MASKED", "ENCRYPTED"):
+            tokens.expect("WITH")
+            tokens.skip_parens()
+        elif tokens.accept("GENERATED"):
+            tokens.expect("ALWAYS")
+            tokens.expect("AS")
+            while tokens.accept("ROW", "START", "END", "TRANSACTION_ID", "SEQUENCE_NUMBER", "HIDDEN"):
+                pass
+        elif tokens.accept("INDEX"):
+            tokens.name()
+            _clustering(tokens)
+        else:
+            raise SyntaxProblem(f"unexpected column option {tokens.where()} in column {column}")
+        constraint_name = None
+
+
+def _clustering(tokens: Tokens) -> bool | None:
+    if tokens.accept("CLUSTERED"):
+        return True
+    if tokens.accept("NONCLUSTERED"):
+        return False
+    return None
+
+
+def _index_options(tokens: Tokens) -> None:
+    """Skip physical-storage options: WITH (...), WITH FILLFACTOR = n, ON [filegroup]."""
+    while True:
+        if tokens.accept("WITH"):
+            if tokens.is_type(TokenType.L_PAREN):
+                tokens.skip_parens()
+            else:
+                tokens.expect("FILLFACTOR")
+                tokens.accept_type(TokenType.EQ)
+                tokens.number()
+        elif tokens.is_word("ON") and not tokens.is_word("DELETE", "UPDATE", ahead=1):
+            tokens.next()
+            tokens.name()
+            if tokens.is_type(TokenType.L_PAREN):
+                tokens.skip_parens()
+        else:
+            return
+
+
+def _table_constraint(tokens: Tokens, draft: _TableDraft) -> None:
+    name = tokens.name() if tokens.accept("CONSTRAINT") else None
+    if tokens.accept("PRIMARY"):
+        tokens.expect("KEY")
+        clustered = _clustering(tokens)
+        columns = tokens.name_list()
+        _index_options(tokens)
+        draft.primary_key = PrimaryKey(
+            name=name, columns=tuple(_column_names(draft, columns)), clustered=clustered
+        )
+    elif tokens.accept("UNIQUE"):
+        _clustering(tokens)
+        columns = tokens.name_list()
+        _index_options(tokens)
+        draft.uniques.append(UniqueConstraint(name=name, columns=tuple(_column_names(draft, columns))))
+    elif tokens.accept("FOREIGN"):
+        tokens.expect("KEY")
+        columns = tokens.name_list()
+        tokens.expect("REFERENCES")
+        draft.foreign_keys.append(_references(tokens, name, tuple(_column_names(draft, columns))))
+    elif tokens.accept("CHECK"):
+        if tokens.accept("NOT"):
+            tokens.expect("FOR")
+            tokens.expect("REPLICATION")
+        start, end = tokens.skip_parens()
+        draft.checks.append(CheckConstraint(name=name, expression=tokens.text_between(start, end)))
+    elif tokens.accept("DEFAULT"):
+        expression = tokens.expression_until({"FOR"})
+        tokens.expect("FOR")
+        column = tokens.name()
+        key = draft.column_key(column)
+        if key is None:
+            raise SyntaxProblem(f"DEFAULT for column {column}, which is not in table {draft.name}")
+        draft.columns[key] = draft.columns[key].model_copy(update={"default": expression})
+        if tokens.accept("WITH"):
+            tokens.expect("VALUES")
+    elif tokens.accept("INDEX"):
+        index_name = tokens.name()
+        unique = False
+        clustered = bool(_clustering(tokens))
+        columns = tokens.name_list() if tokens.is_type(TokenType.L_PAREN) else []
+        _index_options(tokens)
+        draft.indexes.append(
+            Index(name=index_name, columns=tuple(columns), unique=unique, clustered=clustered)
+        )
+    elif tokens.accept("PERIOD"):
+        tokens.expect("FOR")
+        tokens.name()
+        tokens.skip_parens()
+    else:
+        raise SyntaxProblem(f"unexpected table constraint {tokens.where()}")
+
+
+def _column_names(draft: _TableDraft, names: Iterable[str]) -> list[str]:
+    """Names as the table spells them (SQL Server compares them case-insensitively)."""
+    return [draft.column_key(n) or n for n in names]
+
+
+def _references(tokens: Tokens, name: str | None, columns: tuple[str, ...]) -> ForeignKey:
+    referenced = _object_name(tokens)
+    referenced_columns: tuple[str, ...] = ()
+    if tokens.is_type(TokenType.L_PAREN):
+        referenced_columns = tuple(tokens.name_list())
+    actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
+    while tokens.is_word("ON") and tokens.is_word("DELETE", "UPDATE", ahead=1):
+        tokens.next()
+        event = tokens.next().text.upper()
+        words = []
+        while tokens.is_word("NO", "ACTION", "CASCADE", "SET", "NULL", "DEFAULT"):
+            words.append(tokens.next().text.upper())
+        action = " ".join(words)
+        if action not in _REFERENTIAL_ACTIONS:
+            raise SyntaxProblem(f"unknown ON {event} action {action!r}")
+        actions[event] = action
+    if tokens.accept("NOT"):
+        tokens.expect("FOR")
+        tokens.expect("REPLICATION")
+    return ForeignKey(
+        name=name,
+        columns=columns,
+        referenced=referenced,
+        referenced_columns=referenced_columns,
+        on_delete=actions["DELETE"],
+        on_update=actions["UPDATE"],
+    )
+
+
+def _comma_names(tokens: Tokens) -> list[str]:
+    names = [tokens.name()]
+    while tokens.accept_type(TokenType.COMMA):
+        tokens.accept("CONSTRAINT", "COLUMN")
+        names.append(tokens.name())
+    return names
+
+
+def _drop_constraint(draft: _TableDraft, name: str) -> None:
+    wanted = name.lower()
+
+    def keep(item) -> bool:
+        return (item.name or "").lower() != wanted
+
+    if draft.primary_key and not keep(draft.primary_key):
+        draft.primary_key = None
+    draft.uniques = [u for u in draft.uniques if keep(u)]
+    draft.foreign_keys = [f for f in draft.foreign_keys if keep(f)]
+    draft.checks = [c for c in draft.checks if keep(c)]
+
+
+def _create_or_alter(tokens: Tokens, *kinds: str) -> None:
+    tokens.expect("CREATE", "ALTER")
+    if tokens.accept("OR"):
+        tokens.expect("ALTER")
+    tokens.expect(*kinds)
+
+
+def _parameters(tokens: Tokens, until: set[str]) -> list[Parameter]:
+    """`[(] @p type [VARYING] [= default] [OUT|OUTPUT] [READONLY], ... [)]` up to one of `until`."""
+    parenthesised = tokens.accept_type(TokenType.L_PAREN)
+    parameters = []
+    while tokens.is_type(TokenType.PARAMETER):
+        name = tokens.name()
+        tokens.accept("AS")
+        data_type, length, precision, scale = _data_type(tokens)
+        size = (
+            f"({'max' if length == -1 else length})"
+            if length is not None
+            else f"({precision},{scale})"
+            if precision is not None and scale is not None
+            else ""
+        )
+        tokens.accept("VARYING")
+        default = None
+        if tokens.accept_type(TokenType.EQ):
+            default = tokens.expression_until({"OUT", "OUTPUT", "READONLY"} | until)
+        output = tokens.accept("OUT", "OUTPUT")
+        tokens.accept("READONLY")
+        parameters.append(Parameter(name=name, data_type=data_type + size, default=default, output=output))
+        if not tokens.accept_type(TokenType.COMMA):
+            break
+    if parenthesised:
+        tokens.expect_type(TokenType.R_PAREN, ") after the parameters")
+    if not tokens.is_word(*until):
+        raise SyntaxProblem(f"expected {' or '.join(sorted(until))} {tokens.where()}")
+    return parameters
+
+
+def _exec_arguments(tokens: Tokens) -> list[tuple[str | None, str]]:
+    """Arguments of `EXEC proc @a = 'x', 'y'` as (name or None, value text)."""
+    tokens.expect("EXEC", "EXECUTE")
+    tokens.dotted_name()
+    arguments: list[tuple[str | None, str]] = []
+    while not tokens.at_end():
+        name = None
+        if tokens.is_type(TokenType.PARAMETER) and tokens.is_type(TokenType.EQ, ahead=2):
+            name = tokens.name()[1:].lower()
+            tokens.next()
+        token = tokens.next()
+        value = "" if token.token_type == TokenType.NULL else token.text
+        arguments.append((name, value))
+        if not tokens.accept_type(TokenType.COMMA):
+            break
+    return arguments
+
+
+def _named_or_positional(arguments: list[tuple[str | None, str]], order: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for position, (name, value) in enumerate(arguments):
+        key = name or (order[position] if position < len(order) else None)
+        if key is not None:
+            values[key] = value
+    return values
+
+
+def _in_primary_key(column: Column, key_columns: set[str]) -> Column:
+    # SQL Server makes every primary-key column NOT NULL, declared or not.
+    if column.nullable and column.name.lower() in key_columns:
+        return column.model_copy(update={"nullable": False})
+    return column
+
+
+def _header(text: str) -> str:
+    """The part of a module's CREATE statement before its body, for reading name and parameters."""
+    # The body may hold anything; the header reader stops at the first unexpected token anyway,
+    # so tokenising only a bounded prefix keeps huge procedures cheap.
+    return text[:4000]
+
+
+def _is_index_words(words: list[str]) -> bool:
+    for word in words:
+        if word == "INDEX":
+            return True
+        if word not in {"UNIQUE", "CLUSTERED", "NONCLUSTERED", "COLUMNSTORE"}:
+            return False
+    return False
+
+
+def _first_name(text: str, skip_words: int) -> str:
+    tokens = Tokens(text[:500])
+    for _ in range(skip_words):
+        tokens.next()
+    return tokens.name()
+
+
+def _unquote(name: str) -> str:
+    return name.strip('[]"')
+
+
+def _sorted(items: Iterable) -> tuple:
+    return tuple(sorted(items, key=lambda item: (item.name.schema_.lower(), item.name.name.lower())))
+
+
+# --------------------------------------------------------------------- entry point
+def extract_scripts(
+    paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
+) -> tuple[Catalog, ExtractSummary]:
+    """Read every script under `paths` into a Catalog.
+
+    Raises InputError for missing, empty or non-SQL input. Statements it cannot read are kept in
+    `Catalog.unparsed`, never raised.
+    """
+    files = find_sql_files(list(paths))
+    builder = _Builder()
+    notes = ScriptNotes()
+    summary = ExtractSummary(files=len(files))
+    common = _common_parent(files)
+    for path in files:
+        if on_file is not None:
+            on_file(path)
+        display = path.resolve().relative_to(common).as_posix()
+        for statement in statements_of(path, display, notes):
+            summary.statements += 1
+            builder.add(statement)
+    for file, line, reason, text in notes.unsupported:
+        builder.unparsed.append(
+            UnparsedStatement(source=SourceRef(file=file, line=line), reason=reason, text=text)
+        )
+    catalog = builder.catalog()
+    _require_sql(catalog, files, summary)
+    return catalog, summary
+
+
+def _common_parent(files: list[Path]) -> Path:
+    """The folder shared by all files, so that snapshots name files relative to it."""
+    return Path(os.path.commonpath([p.resolve().parent for p in files]))
+
+
+def _require_sql(catalog: Catalog, files: list[Path], summary: ExtractSummary) -> None:
+    understood = catalog.tables or catalog.views or catalog.routines or catalog.user_types or catalog.skipped
+    if not understood:
+        names = ", ".join(str(f) for f in files[:3])
+        raise InputError(
+            f"{names}: no T-SQL statement was recognised in {summary.statements} statement(s); "
+            "is this a SQL Server script?"
+        )
