@@ -8,6 +8,8 @@ This module imports nothing of the package.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -273,3 +275,16 @@ def loads(text: str, where: str = "snapshot") -> Catalog:
 def read_snapshot(path: Path) -> Catalog:
     """Read a snapshot file. Raises CatalogFormatError or OSError."""
     return loads(path.read_text(encoding="utf-8"), where=str(path))
+
+
+def write_snapshot(catalog: Catalog, path: Path) -> None:
+    """Write a snapshot atomically: a failed write never leaves a truncated file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(dumps(catalog))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -29,7 +29,9 @@ def _split_compound(tokens: list[Token], text: str) -> list[Token]:
         for match in _WORD.finditer(source):
             start = token.start + match.start()
             result.append(
-                Token(TokenType.VAR, match.group(), token.line, token.col, start, start + len(match.group()) - 1)
+                Token(
+                    TokenType.VAR, match.group(), token.line, token.col, start, start + len(match.group()) - 1
+                )
             )
     return result
 
@@ -181,9 +183,13 @@ class Tokens:
         while not self.at_end():
             token = self.peek()
             assert token is not None
-            if depth == 0 and start is not None and (
-                token.token_type in {TokenType.COMMA, TokenType.R_PAREN, TokenType.SEMICOLON}
-                or (token.token_type not in _LITERALS and token.text.upper() in stop_words)
+            if (
+                depth == 0
+                and start is not None
+                and (
+                    token.token_type in {TokenType.COMMA, TokenType.R_PAREN, TokenType.SEMICOLON}
+                    or (token.token_type not in _LITERALS and token.text.upper() in stop_words)
+                )
             ):
                 break
             if token.token_type == TokenType.L_PAREN:

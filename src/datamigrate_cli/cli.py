@@ -1,0 +1,271 @@
+"""The command line: parse options, call one library function, render what comes back."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from . import __version__
+from .catalog import CatalogFormatError, read_snapshot, write_snapshot
+from .errors import DatamigrateError, ExitCode, SnapshotError
+from .targets import DEFAULT_TARGET, TARGETS
+
+app = typer.Typer(
+    name="datamigrate",
+    help="Migrate Microsoft SQL Server databases to dbt projects, and prove they work by running dbt.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+_state = {"debug": False}
+
+DdlOption = Annotated[
+    list[Path],
+    typer.Option("--ddl", help="A .sql script, a folder of scripts, or an SSDT project folder. Repeatable."),
+]
+TargetOption = Annotated[
+    str, typer.Option("--target", "-t", help=f"Warehouse the project is for: {', '.join(TARGETS)}.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"datamigrate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def extract(
+    ddl: DdlOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the snapshot.")] = Path(
+        "schema.json"
+    ),
+) -> None:
+    """Read T-SQL scripts into a schema snapshot (schema.json).
+
+    Example: [bold]datamigrate extract --ddl db/ -o schema.json[/bold]
+    """
+    from .extract import extract_scripts
+
+    catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
+    write_snapshot(catalog, output)
+    out.print(
+        f"Extracted {len(catalog.tables)} tables, {len(catalog.views)} views, {len(catalog.routines)} "
+        f"procedures/functions, {len(catalog.triggers)} triggers from {summary.files} file(s), "
+        f"{summary.statements} statements -> [bold]{output}[/bold]"
+    )
+    if catalog.unparsed:
+        out.print(
+            f"[yellow]{len(catalog.unparsed)} statement(s) could not be read[/yellow]: "
+            f"listed under 'unparsed' in {output} and in the migration report."
+        )
+
+
+@app.command()
+def generate(
+    snapshot: Annotated[Path, typer.Argument(help="The schema.json written by `extract`.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder of the dbt project.")],
+    target: TargetOption = DEFAULT_TARGET,
+    project_name: Annotated[
+        str | None, typer.Option(help="dbt project name (default: the database's).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Plan the project and report, write nothing.")] = False,
+) -> None:
+    """Generate a dbt project from a schema snapshot.
+
+    Example: [bold]datamigrate generate schema.json -o dbt_project/ --target duckdb[/bold]
+    """
+    from .generate import generate as run_generate
+
+    catalog = _read_snapshot(snapshot)
+    with err.status("Generating the dbt project"):
+        result = run_generate(catalog, output, target, project_name, dry_run)
+    _print_generate(result)
+
+
+@app.command()
+def validate(
+    project: Annotated[Path, typer.Argument(help="The dbt project folder.")],
+    level: Annotated[str, typer.Option(help="parse or compile.")] = "compile",
+    output_format: Annotated[
+        str, typer.Option("--format", help="text or json (json: stdout holds only it).")
+    ] = "text",
+) -> None:
+    """Validate a dbt project with dbt-core, in-process. Exit 0 when clean, 1 when not.
+
+    Example: [bold]datamigrate validate dbt_project/ --level compile[/bold]
+    """
+    from .validate import Level
+
+    chosen = _choice(level, [lv.value for lv in Level], "--level")
+    fmt = _choice(output_format, ["text", "json"], "--format")
+    report = _validate(project, Level(chosen), quiet=fmt == "json")
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        _print_validation(report)
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
+
+
+@app.command()
+def migrate(
+    ddl: DdlOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder of the dbt project.")],
+    target: TargetOption = DEFAULT_TARGET,
+    project_name: Annotated[
+        str | None, typer.Option(help="dbt project name (default: the database's).")
+    ] = None,
+) -> None:
+    """Extract, generate and validate in one go; the snapshot is kept in the project folder.
+
+    Example: [bold]datamigrate migrate --ddl northwind.sql -o northwind_dbt/[/bold]
+    """
+    from .extract import extract_scripts
+    from .generate import generate as run_generate
+    from .validate import Level
+
+    catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
+    out.print(
+        f"[bold]extract[/bold]   {len(catalog.tables)} tables, {len(catalog.views)} views, "
+        f"{len(catalog.routines)} procedures/functions from {summary.files} file(s); "
+        f"{len(catalog.unparsed)} unparsed statement(s)"
+    )
+    with err.status("Generating the dbt project"):
+        result = run_generate(catalog, output, target, project_name)
+    write_snapshot(catalog, output / ".datamigrate" / "schema.json")
+    _print_generate(result, heading="[bold]generate[/bold]  ")
+    report = _validate(output, Level.COMPILE, quiet=False)
+    _print_validation(report, heading="[bold]validate[/bold]  ")
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
+
+
+# ------------------------------------------------------------------------- rendering helpers
+def _with_file_progress(label: str, work):
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
+        task = progress.add_task(label)
+        return work(lambda path: progress.update(task, description=f"{label}: {path.name}"))
+
+
+def _validate(project: Path, level, quiet: bool):
+    from .validate import validate_project
+
+    if quiet:
+        return validate_project(project, level)
+    columns = (SpinnerColumn(), TextColumn("dbt {task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(level.value, total=None)
+        return validate_project(project, level, on_node=lambda name, status: progress.advance(task))
+
+
+def _print_generate(result, heading: str = "") -> None:
+    counts = result.summary
+    action = "Planned" if result.write is None else "Wrote"
+    out.print(
+        f"{heading}{action} {result.files} files in [bold]{result.directory}[/bold]: "
+        f"{counts['converted']} converted, {counts['converted with warnings']} with warnings, "
+        f"{counts['needs review']} need review (see migration_report.md)"
+    )
+    if result.write and result.write.kept_edited:
+        out.print(
+            f"[yellow]Kept {len(result.write.kept_edited)} file(s) you edited[/yellow]; "
+            "the new versions are beside them as <file>.new"
+        )
+
+
+def _print_validation(report, heading: str = "") -> None:
+    table = Table(title=f"dbt {report.level.value}: {report.project}", show_lines=False)
+    table.add_column("model")
+    table.add_column("status")
+    table.add_column("message", overflow="fold")
+    style = {"ok": "green", "error": "red", "disabled": "yellow"}
+    for model in report.models:
+        verdict = model.verdict.value
+        table.add_row(model.name, f"[{style[verdict]}]{verdict}[/{style[verdict]}]", model.message or "")
+    if report.models:
+        out.print(table)
+    for problem in report.errors:
+        err.print(f"[red]error:[/red] {problem}")
+    counts = report.to_json()["summary"]
+    verdict = "[green]passed[/green]" if report.ok else "[red]failed[/red]"
+    out.print(
+        f"{heading}dbt {report.level.value} {verdict} on {report.target}: {counts['ok']} models ok, "
+        f"{counts['errors']} errors, {counts['disabled']} disabled, {counts['tests_compiled']} tests compiled "
+        f"in {report.seconds:.1f}s"
+    )
+
+
+def _read_snapshot(path: Path):
+    if not path.is_file():
+        raise SnapshotError(f"{path}: no such snapshot; run `datamigrate extract --ddl ... -o {path}` first")
+    try:
+        return read_snapshot(path)
+    except CatalogFormatError as exc:
+        raise SnapshotError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{path}: not a text file; pass the schema.json written by `extract`") from None
+
+
+def _choice(value: str, allowed: list[str], option: str) -> str:
+    import difflib
+
+    if value.lower() in allowed:
+        return value.lower()
+    close = difflib.get_close_matches(value.lower(), allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise typer.BadParameter(
+        f"'{value}' is not one of {', '.join(allowed)}; {hint}".rstrip("; "), param_hint=option
+    )
+
+
+def main() -> None:
+    """Entry point: run the app, turning our errors into one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except DatamigrateError as exc:
+        _fail(exc, f"error: {exc.message}", exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.BadParameter, typer.Abort) as exc:
+        _click_error(exc)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        _fail(exc, f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 70)
+    sys.exit(0)
+
+
+def _click_error(exc: Exception) -> None:
+    import click
+
+    if isinstance(exc, click.ClickException):
+        exc.show(file=sys.stderr)
+        sys.exit(ExitCode.BAD_INPUT)
+    sys.exit(1)
+
+
+def _fail(exc: BaseException, message: str, code: int) -> None:
+    if _state["debug"]:
+        err.print_exception()
+    err.print(message, markup=False, highlight=False)
+    sys.exit(int(code))

@@ -1,0 +1,1 @@
+"""T-SQL -> target SQL: names, view conversion, issue codes."""

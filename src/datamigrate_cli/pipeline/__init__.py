@@ -1,0 +1,1 @@
+"""The generation pipeline: a LangGraph StateGraph over plain node functions."""

@@ -1,0 +1,392 @@
+"""The graph's nodes: plain functions, state in, partial state out. Each is testable alone."""
+
+from __future__ import annotations
+
+import graphlib
+
+import sqlglot
+import yaml
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from ..catalog import Catalog, Table, View
+from ..convert.naming import RESERVED, NameSpace, snake_case
+from ..convert.views import (
+    Relation,
+    ViewConversion,
+    convert_view,
+    referenced_names,
+    sqlserver_type,
+    view_query,
+)
+from ..dbt import templates
+from ..targets import Target, target_type
+from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, Status
+
+
+# ------------------------------------------------------------------------- analyze
+def analyze(state: GenerateState) -> GenerateState:
+    """Order the views so that each comes after the views it reads."""
+    catalog = state["catalog"]
+    view_keys = {view.name.key for view in catalog.views}
+    graph: dict[str, set[str]] = {}
+    for view in catalog.views:
+        try:
+            reads = referenced_names(view_query(view))
+        except SqlglotError:
+            reads = set()
+        graph[view.name.key] = reads & view_keys
+    sorter = graphlib.TopologicalSorter(graph)
+    try:
+        order = list(sorter.static_order())
+    except graphlib.CycleError:
+        order = sorted(graph)  # a cycle cannot convert; each view will say what it could not read
+    return {"view_order": order}
+
+
+# ------------------------------------------------------------------------- plan
+def plan(state: GenerateState) -> GenerateState:
+    """Decide every model: names, paths, columns; the relations converted SQL may read."""
+    catalog = state["catalog"]
+    target = state["options"].target
+    models = NameSpace()
+    staging: list[StagingPlan] = []
+    relations: dict[str, Relation] = {}
+    for table in catalog.tables:
+        source_name = snake_case(table.name.schema_)
+        model = models.claim(table.name.name, prefix=f"stg_{source_name}__")
+        columns = _column_plans(table, target)
+        staging.append(
+            StagingPlan(
+                table=table.name,
+                source_name=source_name,
+                source_table=snake_case(table.name.name),
+                model=model,
+                path=f"models/staging/{source_name}/{model}.sql",
+                columns=columns,
+            )
+        )
+        relations[table.name.key] = Relation(
+            model=model,
+            columns={c.original.lower(): c.name for c in columns},
+            types={c.name.lower(): sqlserver_type(c) for c in table.columns},
+            originals={c.original.lower(): c.original for c in columns},
+        )
+    view_models = {}
+    for view in catalog.views:
+        prefix = "" if view.name.schema_.lower() == "dbo" else f"{snake_case(view.name.schema_)}__"
+        view_models[view.name.key] = models.claim(view.name.name, prefix=prefix)
+    return {"staging": staging, "relations": relations, "view_models": view_models}
+
+
+def _column_plans(table: Table, target: Target) -> tuple[ColumnPlan, ...]:
+    names = NameSpace()
+    return tuple(
+        ColumnPlan(
+            original=column.name,
+            name=names.claim(column.name),
+            target_type=target_type(target, column),
+            description=column.description,
+        )
+        for column in table.columns
+    )
+
+
+# ------------------------------------------------------------------------- convert
+def convert(state: GenerateState) -> GenerateState:
+    """Convert each view, in dependency order; a converted view becomes readable by the next."""
+    catalog = state["catalog"]
+    target = state["options"].target
+    views = {view.name.key: view for view in catalog.views}
+    relations = dict(state["relations"])
+    conversions: dict[str, ViewConversion] = {}
+    for key in state["view_order"]:
+        conversion = convert_view(views[key], relations, target)
+        conversions[key] = conversion
+        if conversion.sql is not None:
+            relations[key] = Relation(
+                model=state["view_models"][key],
+                columns={original.lower(): new for original, new in conversion.columns},
+                originals={original.lower(): original for original, _ in conversion.columns},
+            )
+    return {"conversions": conversions, "relations": relations}
+
+
+# ------------------------------------------------------------------------- render
+def render(state: GenerateState) -> GenerateState:
+    """Every file of the project, as text, with what each source object became."""
+    catalog = state["catalog"]
+    options = state["options"]
+    target = options.target
+    origin = _origin(catalog)
+    files: dict[str, str] = {}
+    objects: list[ObjectResult] = []
+    context = {"project_name": options.project_name, "version": options.version, "origin": origin}
+
+    files["dbt_project.yml"] = templates.render("project/dbt_project.yml.j2", **context)
+    files["profiles.yml"] = templates.render("project/profiles.yml.j2", default_output=target.name, **context)
+    files["macros/datamigrate_tests.sql"] = templates.static("project/macros/datamigrate_tests.sql")
+
+    staging_by_table = {plan.table.key: plan for plan in state["staging"]}
+    tables_by_source: dict[str, list[tuple[Table, StagingPlan]]] = {}
+    for table in catalog.tables:
+        staging = staging_by_table[table.name.key]
+        tables_by_source.setdefault(staging.source_name, []).append((table, staging))
+        files[staging.path] = templates.render(
+            "project/staging_model.sql.j2",
+            table=str(table.name),
+            source_ref=_where(table.source),
+            target=target.name,
+            source_name=staging.source_name,
+            source_table=staging.source_table,
+            columns=[_staging_column(column, target) for column in staging.columns],
+        )
+        objects.append(
+            ObjectResult(
+                "table", str(table.name), Status.CONVERTED, staging.model, staging.path, table.source
+            )
+        )
+    for source_name, entries in tables_by_source.items():
+        folder = f"models/staging/{source_name}"
+        schema_description = _schema_description(catalog, entries[0][0].name.schema_)
+        files[f"{folder}/_{source_name}__sources.yml"] = _yaml_file(
+            origin, {"version": 2, "sources": [_source_entry(source_name, entries, schema_description)]}
+        )
+        files[f"{folder}/_{source_name}__models.yml"] = _yaml_file(
+            origin, {"version": 2, "models": [_model_entry(t, s, staging_by_table) for t, s in entries]}
+        )
+
+    marts: dict[str, list[dict]] = {}
+    for view in catalog.views:
+        model = state["view_models"][view.name.key]
+        folder = f"models/marts/{snake_case(view.name.schema_)}"
+        path = f"{folder}/{model}.sql"
+        conversion = state["conversions"][view.name.key]
+        if conversion.sql is None:
+            files[path] = _disabled_model("view", view, conversion.errors)
+            objects.append(
+                ObjectResult("view", str(view.name), Status.NEEDS_REVIEW, model, path, view.source,
+                             tuple(conversion.errors))
+            )  # fmt: skip
+            continue
+        files[path] = templates.render(
+            "project/view_model.sql.j2",
+            view=str(view.name),
+            source_ref=_where(view.source),
+            warnings=conversion.warnings,
+            sql=conversion.sql,
+        )
+        status = Status.CONVERTED_WITH_WARNINGS if conversion.warnings else Status.CONVERTED
+        objects.append(ObjectResult("view", str(view.name), status, model, path, view.source,
+                                    tuple(conversion.warnings)))  # fmt: skip
+        marts.setdefault(folder, []).append(_view_entry(model, view, conversion))
+    for folder, entries in marts.items():
+        schema = folder.rsplit("/", 1)[-1]
+        files[f"{folder}/_{schema}__models.yml"] = _yaml_file(origin, {"version": 2, "models": entries})
+
+    objects.extend(_not_converted(catalog))
+    return {"files": files, "objects": objects}
+
+
+def _staging_column(column: ColumnPlan, target: Target) -> dict[str, str]:
+    quoted = exp.column(column.original, quoted=True).sql(dialect=target.dialect)
+    expression = f"cast({quoted} as {column.target_type})" if column.target_type else quoted
+    name = exp.to_identifier(column.name, quoted=column.name in RESERVED).sql(dialect=target.dialect)
+    return {"expression": expression, "name": name}
+
+
+def _source_entry(
+    source_name: str, entries: list[tuple[Table, StagingPlan]], description: str | None
+) -> dict:
+    tables = []
+    for table, staging in entries:
+        entry: dict = {"name": staging.source_table}
+        if staging.source_table != table.name.name:
+            entry["identifier"] = table.name.name
+        if table.description:
+            entry["description"] = table.description
+        entry["columns"] = [
+            {"name": column.name, **({"description": column.description} if column.description else {})}
+            for column in table.columns
+        ]
+        tables.append(entry)
+    source: dict = {"name": source_name, "schema": entries[0][0].name.schema_}
+    if description:
+        source["description"] = description
+    source["quoting"] = {"database": False, "schema": False, "identifier": True}
+    source["tables"] = tables
+    return source
+
+
+def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str, StagingPlan]) -> dict:
+    names = {c.original.lower(): c.name for c in staging.columns}
+    column_tests: dict[str, list] = {c.name: [] for c in staging.columns}
+    model_tests: list[dict] = []
+
+    def add_key_test(columns: tuple[str, ...]) -> None:
+        staged = [names[c.lower()] for c in columns if c.lower() in names]
+        if len(staged) != len(columns):
+            return
+        if len(staged) == 1:
+            _add_once(column_tests[staged[0]], "unique")
+        else:
+            model_tests.append(
+                {"datamigrate_unique_combination": {"arguments": {"combination_of_columns": staged}}}
+            )
+
+    if table.primary_key:
+        add_key_test(table.primary_key.columns)
+        for column in table.primary_key.columns:
+            if column.lower() in names:
+                _add_once(column_tests[names[column.lower()]], "not_null")
+    for unique in table.unique_constraints:
+        add_key_test(unique.columns)
+    for index in table.indexes:
+        if index.unique and index.filter is None and index.columns:
+            add_key_test(index.columns)
+    for column in table.columns:
+        if not column.nullable:
+            _add_once(column_tests[names[column.name.lower()]], "not_null")
+    for fk in table.foreign_keys:
+        parent = staging_by_table.get(fk.referenced.key)
+        if parent is None or len(fk.columns) != len(fk.referenced_columns):
+            continue
+        parent_names = {c.original.lower(): c.name for c in parent.columns}
+        child = [names.get(c.lower()) for c in fk.columns]
+        fields = [parent_names.get(c.lower()) for c in fk.referenced_columns]
+        if None in child or None in fields:
+            continue
+        to = f"ref('{parent.model}')"
+        if len(child) == 1:
+            column_tests[child[0]].append({"relationships": {"arguments": {"to": to, "field": fields[0]}}})
+        else:
+            model_tests.append(
+                {"datamigrate_relationships": {"arguments": {"columns": child, "to": to, "fields": fields}}}
+            )
+    for check in table.checks:
+        accepted = _accepted_values(check.expression, table)
+        if accepted is not None:
+            column, values, quote = accepted
+            arguments: dict = {"values": values}
+            if not quote:
+                arguments["quote"] = False
+            column_tests[names[column.lower()]].append({"accepted_values": {"arguments": arguments}})
+
+    entry: dict = {"name": staging.model}
+    if table.description:
+        entry["description"] = table.description
+    if model_tests:
+        entry["data_tests"] = model_tests
+    columns = []
+    for plan_column in staging.columns:
+        item: dict = {"name": plan_column.name}
+        if plan_column.description:
+            item["description"] = plan_column.description
+        if column_tests[plan_column.name]:
+            item["data_tests"] = column_tests[plan_column.name]
+        columns.append(item)
+    entry["columns"] = columns
+    return entry
+
+
+def _add_once(tests: list, test: str) -> None:
+    if test not in tests:
+        tests.append(test)
+
+
+def _accepted_values(expression: str, table: Table) -> tuple[str, list, bool] | None:
+    """`col IN ('a', 'b')` -> (column, values, quote); anything else -> None."""
+    try:
+        tree = sqlglot.parse_one(expression, read="tsql")
+    except SqlglotError:
+        return None
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    if not isinstance(tree, exp.In) or not isinstance(tree.this, exp.Column) or tree.args.get("query"):
+        return None
+    column = table.column(tree.this.name)
+    literals = tree.expressions
+    if column is None or not literals or not all(isinstance(v, exp.Literal) for v in literals):
+        return None
+    strings = all(v.is_string for v in literals)
+    values = [v.this if strings else _number(v.this) for v in literals]
+    return column.name, values, strings
+
+
+def _number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _view_entry(model: str, view: View, conversion: ViewConversion) -> dict:
+    entry: dict = {"name": model}
+    if view.description:
+        entry["description"] = view.description
+    entry["columns"] = [{"name": new} for _, new in conversion.columns]
+    return entry
+
+
+def _disabled_model(kind: str, obj: View, reasons: list[str]) -> str:
+    original = obj.definition.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
+    return templates.render(
+        "project/disabled_model.sql.j2",
+        kind=kind,
+        object=str(obj.name),
+        source_ref=_where(obj.source),
+        reasons=reasons,
+        original=original,
+    )
+
+
+def _not_converted(catalog: Catalog) -> list[ObjectResult]:
+    later = "not converted yet: procedures, functions and triggers are reported for review in this version"
+    results = [
+        ObjectResult(routine.kind.value.replace("_", " "), str(routine.name), Status.NEEDS_REVIEW,
+                     source=routine.source, reasons=(later,))
+        for routine in catalog.routines
+    ]  # fmt: skip
+    results += [
+        ObjectResult("trigger", str(trigger.name), Status.NEEDS_REVIEW, source=trigger.source,
+                     reasons=("triggers run on writes; dbt models have no equivalent: move the logic into models",))
+        for trigger in catalog.triggers
+    ]  # fmt: skip
+    results += [
+        ObjectResult("user-defined type", str(t.name), Status.CONVERTED, source=t.source,
+                     reasons=(f"resolved to {t.base_type} in the columns that use it",))
+        for t in catalog.user_types
+    ]  # fmt: skip
+    results += [
+        ObjectResult(kind, str(obj.name), Status.NEEDS_REVIEW, source=obj.source,
+                     reasons=(f"a {kind} has no dbt equivalent",))
+        for kind, items in (("sequence", catalog.sequences), ("synonym", catalog.synonyms))
+        for obj in items
+    ]  # fmt: skip
+    results += [
+        ObjectResult("unparsed statement", statement.text.split("\n", 1)[0][:80], Status.NEEDS_REVIEW,
+                     source=statement.source, reasons=(statement.reason,))
+        for statement in catalog.unparsed
+    ]  # fmt: skip
+    return results
+
+
+def _schema_description(catalog: Catalog, schema: str) -> str | None:
+    return next((s.description for s in catalog.schemas if s.name.lower() == schema.lower()), None)
+
+
+def _origin(catalog: Catalog) -> str:
+    if catalog.origin == "server":
+        return f"SQL Server database {catalog.database or ''}".strip()
+    return "T-SQL scripts" + (f" of database {catalog.database}" if catalog.database else "")
+
+
+def _where(source: object) -> str:
+    return f"{source.file}:{source.line}" if source is not None else "the source database"
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)  # dbt's own style: lists indented under their key
+
+
+def _yaml_file(origin: str, document: dict) -> str:
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return templates.render("project/properties.yml.j2", origin=origin, body=body.rstrip())

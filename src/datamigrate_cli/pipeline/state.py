@@ -1,0 +1,84 @@
+"""What flows through the generation graph: the typed state and the plans the nodes make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypedDict
+
+from ..catalog import Catalog, ObjectName, SourceRef
+from ..convert.views import Relation, ViewConversion
+from ..targets import Target
+
+
+class Status(StrEnum):
+    CONVERTED = "converted"
+    CONVERTED_WITH_WARNINGS = "converted with warnings"
+    NEEDS_REVIEW = "needs review"
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    original: str
+    name: str
+    target_type: str | None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class StagingPlan:
+    """One staging model: a source table renamed and cast."""
+
+    table: ObjectName
+    source_name: str
+    source_table: str
+    model: str
+    path: str
+    columns: tuple[ColumnPlan, ...]
+
+
+@dataclass(frozen=True)
+class ObjectResult:
+    """One source object in the migration report: what it became and why."""
+
+    kind: str
+    name: str
+    status: Status
+    model: str | None = None
+    path: str | None = None
+    source: SourceRef | None = None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    target: Target
+    project_name: str
+    version: str
+
+
+class GenerateState(TypedDict, total=False):
+    catalog: Catalog
+    options: GenerateOptions
+    # analyze
+    view_order: list[str]
+    """View keys, each after the views it reads."""
+    # plan
+    staging: list[StagingPlan]
+    relations: dict[str, Relation]
+    view_models: dict[str, str]
+    """View key -> model name."""
+    # convert
+    conversions: dict[str, ViewConversion]
+    # render
+    files: dict[str, str]
+    """Project-relative path -> content."""
+    objects: list[ObjectResult]
+
+
+@dataclass
+class ProjectPlan:
+    """Everything `generate` decided: the files, and what each source object became."""
+
+    files: dict[str, str]
+    objects: list[ObjectResult] = field(default_factory=list)
