@@ -121,6 +121,7 @@ def convert_view(view: View, relations: dict[str, Relation], target: Target) -> 
     if result.errors:
         return result
     _concatenation_to_pipes(qualified)
+    _lateral_joins_on_true(qualified)
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)
     if result.errors:
@@ -197,6 +198,13 @@ def _concatenation_to_pipes(tree: exp.Expression) -> None:
             add.replace(exp.DPipe(this=add.this, expression=add.expression))
 
 
+def _lateral_joins_on_true(tree: exp.Expression) -> None:
+    """CROSS/OUTER APPLY come out as JOIN LATERAL with no condition, which DuckDB and PostgreSQL reject."""
+    for join in tree.find_all(exp.Join):
+        if isinstance(join.this, exp.Lateral) and not join.args.get("on") and not join.args.get("using"):
+            join.set("on", exp.true())
+
+
 def _target_types(tree: exp.Expression, target: Target) -> None:
     """SQL Server-only type names in casts (MONEY, SMALLMONEY, ...) -> the target's own types."""
     for data_type in list(tree.find_all(exp.DataType)):
@@ -221,33 +229,37 @@ def _rewrite_relations(
 ) -> dict[str, str]:
     """Tables -> ref() placeholders, columns -> model column names, aliases -> snake_case."""
     placeholders: dict[str, str] = {}
+    rewritten: dict[int, tuple[Relation, str]] = {}
+    """id(table node) -> (relation, new alias): an outer table is a source of inner scopes too."""
+    renamed_columns: set[int] = set()
     for scope in traverse_scope(tree):
         alias_names = NameSpace()
-        renamed_alias: dict[str, str] = {}
-        models: dict[str, Relation] = {}
+        models: dict[str, tuple[Relation, str]] = {}
         for alias, source in scope.sources.items():
             if not isinstance(source, exp.Table):
                 continue
-            relation = relations[ObjectName(schema=source.db or "dbo", name=source.name).key]
-            models[alias] = relation
-            new_alias = alias_names.claim(alias)
-            renamed_alias[alias] = new_alias
-            placeholder = _PLACEHOLDER.format(len(placeholders))
-            placeholders[placeholder] = relation.model
-            source.set("this", exp.to_identifier(placeholder))
-            source.set("db", None)
-            source.set("catalog", None)
-            source.set("alias", exp.TableAlias(this=exp.to_identifier(new_alias)))
+            if id(source) not in rewritten:
+                relation = relations[ObjectName(schema=source.db or "dbo", name=source.name).key]
+                new_alias = alias_names.claim(alias)
+                placeholder = _PLACEHOLDER.format(len(placeholders))
+                placeholders[placeholder] = relation.model
+                source.set("this", exp.to_identifier(placeholder))
+                source.set("db", None)
+                source.set("catalog", None)
+                source.set("alias", exp.TableAlias(this=exp.to_identifier(new_alias)))
+                rewritten[id(source)] = (relation, new_alias)
+            models[alias] = rewritten[id(source)]
         for column in scope.columns:
-            relation = models.get(column.table)
-            if relation is None:
+            if column.table not in models or id(column) in renamed_columns:
                 continue
+            renamed_columns.add(id(column))
+            relation, new_alias = models[column.table]
             new_name = relation.columns.get(column.name.lower())
             if new_name is None:
                 result.errors.append(f"column {column.table}.{column.name} is not in the table it reads")
                 continue
             column.set("this", _identifier(new_name))
-            column.set("table", exp.to_identifier(renamed_alias[column.table]))
+            column.set("table", exp.to_identifier(new_alias))
     return placeholders
 
 

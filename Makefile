@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint clean system-packages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# pyodbc cannot even be imported without libodbc; FreeTDS is the ODBC driver the tests use.
+system-packages:
+	@if ! dpkg -s tdsodbc unixodbc >/dev/null 2>&1; then \
+		echo "Installing tdsodbc and unixodbc (apt)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tdsodbc unixodbc >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	rm -rf demo-output
+	$(BIN)/datamigrate migrate --ddl examples/retail -o demo-output/retail_dbt
+
+test: $(STAMP) system-packages
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache
