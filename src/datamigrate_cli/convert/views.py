@@ -121,7 +121,6 @@ def convert_view(view: View, relations: dict[str, Relation], target: Target) -> 
     if result.errors:
         return result
     _concatenation_to_pipes(qualified)
-    _lateral_joins_on_true(qualified)
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)
     if result.errors:
@@ -196,13 +195,6 @@ def _concatenation_to_pipes(tree: exp.Expression) -> None:
     for add in list(tree.find_all(exp.Add)):
         if _is_text(add.this) or _is_text(add.expression):
             add.replace(exp.DPipe(this=add.this, expression=add.expression))
-
-
-def _lateral_joins_on_true(tree: exp.Expression) -> None:
-    """CROSS/OUTER APPLY come out as JOIN LATERAL with no condition, which DuckDB and PostgreSQL reject."""
-    for join in tree.find_all(exp.Join):
-        if isinstance(join.this, exp.Lateral) and not join.args.get("on") and not join.args.get("using"):
-            join.set("on", exp.true())
 
 
 def _target_types(tree: exp.Expression, target: Target) -> None:
