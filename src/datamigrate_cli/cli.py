@@ -240,7 +240,7 @@ def _choice(value: str, allowed: list[str], option: str) -> str:
 def main() -> None:
     """Entry point: run the app, turning our errors into one line on stderr and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
     except DatamigrateError as exc:
         _fail(exc, f"error: {exc.message}", exc.exit_code)
     except typer.Exit as exc:
@@ -252,7 +252,7 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:
         _fail(exc, f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 70)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _click_error(exc: Exception) -> None:

@@ -78,6 +78,7 @@ _CONTINUES_AFTER = {
     "DELETE": {"ON", "FOR", "AFTER", "OF", "THEN", "INSTEAD"},
     "SET": {"DELETE", "UPDATE"},
     "SELECT": {"UNION", "ALL", "EXCEPT", "INTERSECT", "FOR", "AS"},
+    "ALTER": {"OR"},  # CREATE OR ALTER
 }
 # Inside a statement begun with one of these, a start word is part of it (UPDATE t SET ...,
 # INSERT INTO t SELECT ..., ALTER DATABASE x SET ..., ALTER TABLE t DROP CONSTRAINT ...).
