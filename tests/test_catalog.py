@@ -42,12 +42,15 @@ def test_snapshot_is_sorted_and_versioned(snapshot_text: str) -> None:
         (lambda text: text[: len(text) // 2], "not valid JSON"),
         (lambda text: text.replace(f'"format_version": {FORMAT_VERSION}', '"format_version": 99'), "upgrade"),
         (lambda text: text.replace(f'"format_version": {FORMAT_VERSION}', '"format_version": 0'), "extract"),
-        (lambda text: text.replace('"nullable": true', '"nullable": "perhaps"', 1), "invalid snapshot at tables"),
+        (
+            lambda text: text.replace('"nullable": true', '"nullable": "perhaps"', 1),
+            "invalid snapshot at tables",
+        ),
         (lambda text: text.replace('"origin"', '"surprise": 1, "origin"', 1), "invalid snapshot at surprise"),
         (lambda text: "[]", "no format_version"),
     ],
     ids=["truncated", "future-version", "old-version", "wrong-type", "unknown-key", "not-an-object"],
 )
-def test_broken_snapshots_get_clear_errors(snapshot_text: str, mutate, message: str) -> None:  # noqa: ANN001
+def test_broken_snapshots_get_clear_errors(snapshot_text: str, mutate, message: str) -> None:
     with pytest.raises(CatalogFormatError, match=message):
         loads(mutate(snapshot_text), where="schema.json")

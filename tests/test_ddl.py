@@ -91,9 +91,14 @@ def test_modules_keep_their_text_and_read_their_headers(tmp_path: Path) -> None:
 
 
 def test_unreadable_statement_is_kept_with_file_and_line(tmp_path: Path) -> None:
-    catalog = extract_text(tmp_path, "CREATE TABLE ok (a int)\nGO\n\nCREATE TABLE bad (a int NOT NOT)\nGO\nFROBNICATE x\n")
+    catalog = extract_text(
+        tmp_path, "CREATE TABLE ok (a int)\nGO\n\nCREATE TABLE bad (a int NOT NOT)\nGO\nFROBNICATE x\n"
+    )
     assert [t.name.name for t in catalog.tables] == ["ok"]
-    assert [(u.source.file, u.source.line) for u in catalog.unparsed] == [("script.sql", 4), ("script.sql", 6)]
+    assert [(u.source.file, u.source.line) for u in catalog.unparsed] == [
+        ("script.sql", 4),
+        ("script.sql", 6),
+    ]
     assert "CREATE TABLE" in catalog.unparsed[0].reason
     assert "not recognised" in catalog.unparsed[1].reason
 
@@ -105,6 +110,8 @@ def test_data_and_session_statements_are_counted_not_parsed(tmp_path: Path) -> N
 
 
 def test_second_definition_of_an_object_is_reported(tmp_path: Path) -> None:
-    catalog = extract_text(tmp_path, "CREATE VIEW v AS SELECT 1 AS a\nGO\nCREATE VIEW v AS SELECT 2 AS a\nGO\n")
+    catalog = extract_text(
+        tmp_path, "CREATE VIEW v AS SELECT 1 AS a\nGO\nCREATE VIEW v AS SELECT 2 AS a\nGO\n"
+    )
     assert len(catalog.views) == 1 and "SELECT 1" in catalog.views[0].definition
     assert "already defined at script.sql:1" in catalog.unparsed[0].reason

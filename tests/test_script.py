@@ -14,8 +14,8 @@ from datamigrate_cli.extract.script import Batch, ScriptNotes, read_script, spli
 @pytest.mark.parametrize(
     "raw",
     [
-        "CREATE TABLE t (a int)\nGO\n".encode(),
-        codecs.BOM_UTF8 + "CREATE TABLE t (a int)\r\nGO\r\n".encode(),
+        b"CREATE TABLE t (a int)\nGO\n",
+        codecs.BOM_UTF8 + b"CREATE TABLE t (a int)\r\nGO\r\n",
         codecs.BOM_UTF16_LE + "CREATE TABLE t (a int)\r\nGO\r\n".encode("utf-16-le"),
         codecs.BOM_UTF16_BE + "CREATE TABLE t (a int)\r\nGO\r\n".encode("utf-16-be"),
     ],
@@ -51,7 +51,9 @@ def test_go_lines_split_batches_with_counts_and_comments() -> None:
 
 def test_sqlcmd_setvar_is_substituted_and_include_reported() -> None:
     notes = ScriptNotes()
-    text = ':setvar DatabaseName "Sales DW"\n:on error exit\nCREATE DATABASE [$(DatabaseName)]\n:r other.sql\n'
+    text = (
+        ':setvar DatabaseName "Sales DW"\n:on error exit\nCREATE DATABASE [$(DatabaseName)]\n:r other.sql\n'
+    )
     batches = split_batches(text, "f.sql", notes)
     assert "CREATE DATABASE [Sales DW]" in batches[0].text
     assert [(line, reason.split(":")[0]) for _, line, reason, _ in notes.unsupported] == [(4, "SQLCMD ")]

@@ -93,7 +93,14 @@ def convert_view(view: View, relations: dict[str, Relation], target: Target) -> 
     except SqlglotError as exc:
         result.errors.append(f"sqlglot could not parse the view: {_first_line(exc)}")
         return result
-    unknown = sorted(referenced_names(query) - relations.keys())
+    unknown = sorted(
+        {
+            f"{table.db or 'dbo'}.{table.name}"
+            for table in query.find_all(exp.Table)
+            if ObjectName(schema=table.db or "dbo", name=table.name).key
+            in referenced_names(query) - relations.keys()
+        }
+    )
     if unknown:
         result.errors.append(
             "reads " + ", ".join(unknown) + ", which is neither a table nor a convertible view of the Catalog"

@@ -1,0 +1,78 @@
+"""Generated files as golden snapshots (update with `pytest --snapshot-update`, review the diff)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from datamigrate_cli.dbt.project import MANIFEST
+from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.generate import generate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    catalog, _ = extract_scripts([FIXTURES / "small.sql"])
+    return catalog
+
+
+def test_generated_project_matches_golden_files(catalog, tmp_path: Path, snapshot) -> None:
+    generate(catalog, tmp_path / "project", project_name="small")
+    snapshot.snapshot_dir = FIXTURES / "golden_small"
+    tree: dict = {}
+    for path in sorted((tmp_path / "project").rglob("*")):
+        relative = path.relative_to(tmp_path / "project")
+        if path.is_file() and relative.parts[0] != ".datamigrate":
+            folder = tree
+            for part in relative.parts[:-1]:
+                folder = folder.setdefault(part, {})
+            folder[relative.name] = path.read_text(encoding="utf-8")
+    snapshot.assert_match_dir(tree, "project")
+
+
+def test_generation_is_deterministic(catalog, tmp_path: Path) -> None:
+    generate(catalog, tmp_path / "a", project_name="small")
+    generate(catalog, tmp_path / "b", project_name="small")
+    for path in (tmp_path / "a").rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()
+
+
+def test_regenerating_keeps_a_persons_edits(catalog, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    generate(catalog, project, project_name="small")
+    edited = project / "models" / "staging" / "shop" / "stg_shop__customer.sql"
+    untouched = project / "models" / "staging" / "shop" / "stg_shop__visit.sql"
+    edited.write_text(edited.read_text() + "-- reviewed by a person\n")
+    original_untouched = untouched.read_text()
+    untouched.write_text("stale")  # simulate an older generated version recorded in the manifest
+    manifest = (project / MANIFEST).read_text()
+
+    result = generate(catalog, project, project_name="small")
+
+    assert edited.read_text().endswith("-- reviewed by a person\n")
+    assert edited.with_name(edited.name + ".new").is_file()
+    assert "models/staging/shop/stg_shop__customer.sql" in result.write.kept_edited
+    # a file changed by hand is kept even if datamigrate wrote it first: "stale" is an edit too
+    assert untouched.read_text() == "stale"
+    assert untouched.with_name(untouched.name + ".new").read_text() == original_untouched
+    assert (project / MANIFEST).read_text() == manifest
+
+
+def test_regenerating_replaces_untouched_files_and_removes_obsolete_ones(catalog, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    generate(catalog, project, project_name="small")
+    smaller = catalog.model_copy(update={"views": ()})
+    result = generate(smaller, project, project_name="small")
+    assert "models/marts/shop/shop__customer_spend.sql" in result.write.removed
+    assert not (project / "models" / "marts" / "shop" / "shop__customer_spend.sql").exists()
+    assert result.write.kept_edited == []
+
+
+def test_dry_run_writes_nothing(catalog, tmp_path: Path) -> None:
+    result = generate(catalog, tmp_path / "project", dry_run=True)
+    assert result.write is None and not (tmp_path / "project").exists()
+    assert result.summary == {"converted": 3, "converted with warnings": 0, "needs review": 1}

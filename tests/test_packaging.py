@@ -1,0 +1,72 @@
+"""The wheel carries the templates, and the installed package renders from them (not the checkout)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
+    )
+    return next(out.glob("datamigrate-*.whl"))
+
+
+def test_wheel_contains_every_template(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()]
+    assert templates
+    for template in templates:
+        assert f"datamigrate_cli/{template}" in names
+
+
+def test_installed_package_loads_templates_from_itself(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    code = (
+        "from datamigrate_cli.dbt import templates; "
+        "root = str(templates.templates_root()); "
+        f"assert root.startswith({str(target)!r}), root; "
+        "print(templates.render('project/dbt_project.yml.j2', project_name='p', version='v', origin='o'))"
+    )
+    # -I: isolated mode, so neither the checkout nor the editable install is on the path
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "name: p" in result.stdout
+
+
+def test_library_does_not_import_the_cli() -> None:
+    # typer only: rich is imported by langgraph's dependencies whatever we do.
+    code = (
+        "import sys, datamigrate_cli.generate, datamigrate_cli.validate, datamigrate_cli.extract; "
+        "loaded = {'typer', 'datamigrate_cli.cli'} & set(sys.modules); assert not loaded, loaded"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
