@@ -95,3 +95,8 @@ def test_validate_reports_a_broken_model_with_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert not report["ok"] and "no_such_model" in " ".join(report["errors"])
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = run("extract", "--no-such-option")
+    assert result.returncode == 2 and "No such option" in result.stderr and "Traceback" not in result.stderr

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from . import __version__
 from .catalog import CatalogFormatError, read_snapshot, write_snapshot
@@ -245,23 +246,17 @@ def main() -> None:
         _fail(exc, f"error: {exc.message}", exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.BadParameter, typer.Abort) as exc:
-        _click_error(exc)
+    except typer.Abort:
+        sys.exit(1)
+    except TyperException as exc:  # bad usage: unknown option, missing argument
+        exc.show(file=sys.stderr)
+        sys.exit(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:
         _fail(exc, f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 70)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def _click_error(exc: Exception) -> None:
-    import click
-
-    if isinstance(exc, click.ClickException):
-        exc.show(file=sys.stderr)
-        sys.exit(ExitCode.BAD_INPUT)
-    sys.exit(1)
 
 
 def _fail(exc: BaseException, message: str, code: int) -> None:
