@@ -100,3 +100,17 @@ def test_validate_reports_a_broken_model_with_exit_1(tmp_path: Path) -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     result = run("extract", "--no-such-option")
     assert result.returncode == 2 and "No such option" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_validate_at_parse_level(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    assert run("migrate", "--ddl", str(EXAMPLE), "-o", str(project)).returncode == 0
+    result = run("validate", str(project), "--level", "parse", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["level"] == "parse" and report["ok"] and report["parsed"]
+    (project / "models" / "staging" / "sales" / "_sales__models.yml").write_text("models: [unclosed\n")
+    result = run("validate", str(project), "--level", "pars")
+    assert result.returncode == 2 and "did you mean 'parse'" in result.stderr
+    result = run("validate", str(project), "--level", "parse", "--format", "json")
+    assert result.returncode == 1 and not json.loads(result.stdout)["parsed"]
