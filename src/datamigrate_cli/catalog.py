@@ -33,6 +33,9 @@ class SourceRef(_Model):
     file: str
     line: int
 
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
 
 class ObjectName(_Model):
     """A schema-qualified name: [Sales].[Order] and [dbo].[Order] are different objects."""

@@ -25,7 +25,7 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
                 "status": o.status.value,
                 "model": o.model,
                 "path": o.path,
-                "source": f"{o.source.file}:{o.source.line}" if o.source else None,
+                "source": str(o.source) if o.source else None,
                 "reasons": list(o.reasons),
             }
             for o in objects
@@ -84,7 +84,7 @@ def _row(o: ObjectResult) -> str:
 
 
 def _source(o: ObjectResult) -> str:
-    return f"{o.source.file}:{o.source.line}" if o.source else ""
+    return str(o.source) if o.source else ""
 
 
 def _cell(text: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import OptimizeError, ParseError, SqlglotError
+from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
@@ -49,7 +49,6 @@ class ViewConversion:
     sql: str | None = None
     columns: list[tuple[str, str]] = field(default_factory=list)
     """(original output name, model column name) in order."""
-    refs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -65,12 +64,15 @@ def sqlserver_type(column: Column) -> str:
     return column.data_type
 
 
-def view_query(view: View) -> exp.Query:
-    """The SELECT of a CREATE VIEW statement. Raises SqlglotError when sqlglot cannot read it."""
-    statement = sqlglot.parse_one(view.definition, read="tsql")
+def parse_view(view: View) -> exp.Query | str:
+    """The SELECT of a CREATE VIEW statement, or why sqlglot could not read it."""
+    try:
+        statement = sqlglot.parse_one(view.definition, read="tsql")
+    except SqlglotError as exc:
+        return f"sqlglot could not parse the view: {_first_line(exc)}"
     query = statement.expression if isinstance(statement, exp.Create) else None
     if not isinstance(query, exp.Query):
-        raise ParseError("the statement is not CREATE VIEW ... AS SELECT")
+        return "sqlglot could not parse the view: the statement is not CREATE VIEW ... AS SELECT"
     return query
 
 
@@ -85,20 +87,22 @@ def referenced_names(query: exp.Query) -> set[str]:
     return names
 
 
-def convert_view(view: View, relations: dict[str, Relation], target: Target) -> ViewConversion:
-    """Convert one view. Problems are returned in `errors` (the model must stay disabled)."""
+def convert_view(query: exp.Query | str, relations: dict[str, Relation], target: Target) -> ViewConversion:
+    """Convert one view, given what `parse_view` returned for it (the tree is not modified).
+
+    Problems are returned in `errors` (the model must stay disabled).
+    """
     result = ViewConversion()
-    try:
-        query = view_query(view)
-    except SqlglotError as exc:
-        result.errors.append(f"sqlglot could not parse the view: {_first_line(exc)}")
+    if isinstance(query, str):
+        result.errors.append(query)
         return result
+    reads = referenced_names(query)
+    missing = reads - relations.keys()
     unknown = sorted(
         {
             f"{table.db or 'dbo'}.{table.name}"
             for table in query.find_all(exp.Table)
-            if ObjectName(schema=table.db or "dbo", name=table.name).key
-            in referenced_names(query) - relations.keys()
+            if ObjectName(schema=table.db or "dbo", name=table.name).key in missing
         }
     )
     if unknown:
@@ -107,7 +111,7 @@ def convert_view(view: View, relations: dict[str, Relation], target: Target) -> 
         )
         return result
 
-    schema = _sqlglot_schema(relations, referenced_names(query))
+    schema = _sqlglot_schema(relations, reads)
     try:
         qualified = qualify(
             query.copy(),
@@ -122,7 +126,7 @@ def convert_view(view: View, relations: dict[str, Relation], target: Target) -> 
         result.errors.append(f"a column could not be resolved against the Catalog: {_first_line(exc)}")
         return result
 
-    spelling = _original_spelling(query, relations, referenced_names(query))
+    spelling = _original_spelling(query, relations, reads)
     output_names = _output_names(qualified)
     _flag_unsupported(query, result)
     if result.errors:
@@ -143,7 +147,6 @@ def convert_view(view: View, relations: dict[str, Relation], target: Target) -> 
     for placeholder, model in placeholders.items():
         sql = sql.replace(f'"{placeholder}"', placeholder).replace(placeholder, f"{{{{ ref('{model}') }}}}")
     result.sql = sql
-    result.refs = sorted(set(placeholders.values()))
     return result
 
 
@@ -169,11 +172,16 @@ def _original_spelling(query: exp.Query, relations: dict[str, Relation], keys: s
     return spelling
 
 
+def _first_select(query: exp.Expression) -> exp.Select | None:
+    """The SELECT whose projections name a query's output columns (the left-most of a UNION)."""
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    return query if isinstance(query, exp.Select) else None
+
+
 def _output_names(query: exp.Query) -> list[str]:
-    first = query
-    while isinstance(first, exp.SetOperation):
-        first = first.this
-    return list(first.named_selects) if isinstance(first, exp.Select) else []
+    first = _first_select(query)
+    return list(first.named_selects) if first is not None else []
 
 
 def _flag_unsupported(tree: exp.Expression, result: ViewConversion) -> None:
@@ -266,15 +274,9 @@ def _alias_outputs(
     tree: exp.Expression, output_names: list[str], spelling: dict[str, str]
 ) -> list[tuple[str, str]]:
     """Give every output column of the view an explicit snake_case alias; return (original, new)."""
-    selects = []
-    node = tree
-    while isinstance(node, exp.SetOperation):
-        node = node.this
-    if isinstance(node, exp.Select):
-        selects.append(node)
     names = NameSpace()
     mapping: list[tuple[str, str]] = []
-    first = selects[0] if selects else None
+    first = _first_select(tree)
     if first is None:
         return mapping
     for position, projection in enumerate(first.expressions):

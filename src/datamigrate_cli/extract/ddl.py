@@ -253,8 +253,7 @@ class _Builder:
             self.unparsed.append(
                 UnparsedStatement(
                     source=source,
-                    reason=f"{kind} {name} is already defined at {first.file}:{first.line}; "
-                    "this later definition was ignored",
+                    reason=f"{kind} {name} is already defined at {first}; this later definition was ignored",
                     text=text,
                 )
             )

@@ -22,6 +22,7 @@ _GO_LINE = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*(?:--.*)?$", re.IGNORECASE)
 _SQLCMD_LINE = re.compile(r"^[ \t]*:(\w+)\b[ \t]*(.*)$")
 _SETVAR = re.compile(r"""^(\w+)(?:[ \t]+(?:"((?:[^"]|"")*)"|(\S+)))?[ \t]*$""")
 _SQLCMD_VAR = re.compile(r"\$\((\w+)\)")
+_NEWLINE = re.compile("\n")
 
 _TOKEN = re.compile(
     r"""
@@ -241,7 +242,7 @@ def iter_words(text: str, limit: int | None = None) -> Iterator[str]:
 
 class _LineIndex:
     def __init__(self, text: str) -> None:
-        self._starts = [i for i, ch in enumerate(text) if ch == "\n"]
+        self._starts = [match.start() for match in _NEWLINE.finditer(text)]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self._starts, offset - 1)

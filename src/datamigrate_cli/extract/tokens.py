@@ -170,11 +170,6 @@ class Tokens:
         token = self.expect_type(TokenType.NUMBER, "a number")
         return sign * int(float(token.text))
 
-    def literal_text(self) -> str:
-        """A string literal's value (N'...' or '...'), or a bare word's text."""
-        token = self.next()
-        return token.text
-
     def expression_until(self, stop_words: set[str]) -> str:
         """Source text of an expression ending at a top-level comma, `)` or one of stop_words."""
         depth = 0
@@ -202,16 +197,3 @@ class Tokens:
         if start is None or end is None:
             raise SyntaxProblem(f"expected an expression {self.where()}")
         return self.text[start : end + 1].strip()
-
-    def skip_to_top_level_comma_or_close(self) -> None:
-        depth = 0
-        while not self.at_end():
-            token = self.peek()
-            assert token is not None
-            if depth == 0 and token.token_type in {TokenType.COMMA, TokenType.R_PAREN}:
-                return
-            if token.token_type == TokenType.L_PAREN:
-                depth += 1
-            elif token.token_type == TokenType.R_PAREN:
-                depth -= 1
-            self.pos += 1

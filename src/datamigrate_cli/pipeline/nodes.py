@@ -9,15 +9,15 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..catalog import Catalog, Table, View
+from ..catalog import Catalog, SourceRef, Table, View
 from ..convert.naming import RESERVED, NameSpace, snake_case
 from ..convert.views import (
     Relation,
     ViewConversion,
     convert_view,
+    parse_view,
     referenced_names,
     sqlserver_type,
-    view_query,
 )
 from ..dbt import templates
 from ..targets import Target, target_type
@@ -26,22 +26,19 @@ from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, Status
 
 # ------------------------------------------------------------------------- analyze
 def analyze(state: GenerateState) -> GenerateState:
-    """Order the views so that each comes after the views it reads."""
+    """Parse each view once, and order them so that each comes after the views it reads."""
     catalog = state["catalog"]
-    view_keys = {view.name.key for view in catalog.views}
-    graph: dict[str, set[str]] = {}
-    for view in catalog.views:
-        try:
-            reads = referenced_names(view_query(view))
-        except SqlglotError:
-            reads = set()
-        graph[view.name.key] = reads & view_keys
+    parsed = {view.name.key: parse_view(view) for view in catalog.views}
+    graph = {
+        key: set() if isinstance(query, str) else referenced_names(query) & parsed.keys()
+        for key, query in parsed.items()
+    }
     sorter = graphlib.TopologicalSorter(graph)
     try:
         order = list(sorter.static_order())
     except graphlib.CycleError:
         order = sorted(graph)  # a cycle cannot convert; each view will say what it could not read
-    return {"view_order": order}
+    return {"view_order": order, "parsed_views": parsed}
 
 
 # ------------------------------------------------------------------------- plan
@@ -95,13 +92,11 @@ def _column_plans(table: Table, target: Target) -> tuple[ColumnPlan, ...]:
 # ------------------------------------------------------------------------- convert
 def convert(state: GenerateState) -> GenerateState:
     """Convert each view, in dependency order; a converted view becomes readable by the next."""
-    catalog = state["catalog"]
     target = state["options"].target
-    views = {view.name.key: view for view in catalog.views}
     relations = dict(state["relations"])
     conversions: dict[str, ViewConversion] = {}
     for key in state["view_order"]:
-        conversion = convert_view(views[key], relations, target)
+        conversion = convert_view(state["parsed_views"][key], relations, target)
         conversions[key] = conversion
         if conversion.sql is not None:
             relations[key] = Relation(
@@ -378,8 +373,8 @@ def _origin(catalog: Catalog) -> str:
     return "T-SQL scripts" + (f" of database {catalog.database}" if catalog.database else "")
 
 
-def _where(source: object) -> str:
-    return f"{source.file}:{source.line}" if source is not None else "the source database"
+def _where(source: SourceRef | None) -> str:
+    return str(source) if source is not None else "the source database"
 
 
 class _Dumper(yaml.SafeDumper):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict
 
+from sqlglot import exp
+
 from ..catalog import Catalog, ObjectName, SourceRef
 from ..convert.views import Relation, ViewConversion
 from ..targets import Target
@@ -63,6 +65,8 @@ class GenerateState(TypedDict, total=False):
     # analyze
     view_order: list[str]
     """View keys, each after the views it reads."""
+    parsed_views: dict[str, exp.Query | str]
+    """View key -> its SELECT as sqlglot parsed it, or why it could not."""
     # plan
     staging: list[StagingPlan]
     relations: dict[str, Relation]
