@@ -94,7 +94,11 @@ def test_validate_reports_a_broken_model_with_exit_1(tmp_path: Path) -> None:
     result = run("validate", str(project), "--format", "json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert not report["ok"] and "no_such_model" in " ".join(report["errors"])
+    broken = [node for node in report["nodes"] if node["verdict"] == "error"]
+    assert not report["ok"] and [node["name"] for node in broken] == ["sales__v_category_sales"]
+    assert "no_such_model" in broken[0]["message"] and broken[0]["line"] == len(
+        model.read_text().splitlines()
+    )
 
 
 def test_unknown_option_is_a_usage_error() -> None:

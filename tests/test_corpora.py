@@ -63,10 +63,20 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
         assert (project / view["path"]).is_file()
         assert view["status"] != "needs review" or view["reasons"], view
 
-    result = runner.invoke(app, ["validate", str(project), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    verdict = json.loads(result.stdout)
-    assert verdict["ok"] and verdict["parsed"]
-    assert verdict["summary"]["errors"] == 0
     enabled_views = sum(v["status"] != "needs review" for v in by_kind.get("view", []))
-    assert verdict["summary"]["ok"] == tables + enabled_views
+    for options in (
+        ["--level", "semantic"],
+        ["--level", "build"],
+        ["--level", "build", "--sample-rows", "20"],
+    ):
+        result = runner.invoke(app, ["validate", str(project), "--format", "json", *options])
+        assert result.exit_code == 0, result.output
+        verdict = json.loads(result.stdout)
+        assert verdict["ok"] and verdict["parsed"], options
+        assert verdict["summary"]["model"]["ok"] == tables + enabled_views, options
+        assert (
+            verdict["summary"]["test"]["total"] > 0
+            and verdict["summary"]["test"]["ok"] == verdict["summary"]["test"]["total"]
+        )
+    assert verdict["warnings"] == []
+    assert verdict["sample_rows"] == {str(table.name): 20 for table in catalog.tables}

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from typer.exceptions import TyperException
 
 from . import __version__
 from .catalog import CatalogFormatError, read_snapshot, write_snapshot
-from .errors import DatamigrateError, ExitCode, SnapshotError
+from .errors import DatamigrateError, ExitCode, OutputError, SnapshotError
 from .targets import DEFAULT_TARGET, TARGETS
 
 app = typer.Typer(
@@ -104,27 +106,59 @@ def generate(
     _print_generate(result)
 
 
+LevelOption = Annotated[
+    str,
+    typer.Option(
+        "--level",
+        help="parse, compile, semantic (checks every column against the snapshot) or build "
+        "(creates the source tables and runs dbt build: DuckDB, or PostgreSQL with --target postgres).",
+    ),
+]
+SampleRowsOption = Annotated[
+    int,
+    typer.Option(
+        "--sample-rows",
+        min=0,
+        help="With --level build: fill each source table with N generated rows that keep its keys, "
+        "foreign keys, NOT NULL and CHECK constraints, so joins and tests see data.",
+    ),
+]
+
+
 @app.command()
 def validate(
     project: Annotated[Path, typer.Argument(help="The dbt project folder.")],
-    level: Annotated[str, typer.Option(help="parse or compile.")] = "compile",
+    level: LevelOption = "semantic",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="The profiles.yml output to run on (default: the project's). postgres reads "
+            "DATAMIGRATE_PG_HOST, _PORT, _USER, _PASSWORD, _DATABASE.",
+        ),
+    ] = None,
+    sample_rows: SampleRowsOption = 0,
+    keep: Annotated[
+        bool, typer.Option(help="With --level build: keep the DuckDB file or PostgreSQL schema it built in.")
+    ] = False,
     output_format: Annotated[
         str, typer.Option("--format", help="text or json (json: stdout holds only it).")
     ] = "text",
+    junit_xml: Annotated[
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here, for CI.")
+    ] = None,
 ) -> None:
     """Validate a dbt project with dbt-core, in-process. Exit 0 when clean, 1 when not.
 
-    Example: [bold]datamigrate validate dbt_project/ --level compile[/bold]
+    Example: [bold]datamigrate validate dbt_project/ --level build --sample-rows 50[/bold]
     """
     from .validate import Level
 
-    chosen = _choice(level, [lv.value for lv in Level], "--level")
+    chosen = Level(_choice(level, [lv.value for lv in Level], "--level"))
     fmt = _choice(output_format, ["text", "json"], "--format")
-    report = _validate(project, Level(chosen), quiet=fmt == "json")
-    if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-    else:
-        _print_validation(report)
+    report = _validate(project, chosen, target, sample_rows, keep, quiet=fmt == "json")
+    _publish(report, fmt, junit_xml)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
 
 
@@ -136,15 +170,18 @@ def migrate(
     project_name: Annotated[
         str | None, typer.Option(help="dbt project name (default: the database's).")
     ] = None,
+    level: LevelOption = "semantic",
+    sample_rows: SampleRowsOption = 0,
 ) -> None:
     """Extract, generate and validate in one go; the snapshot is kept in the project folder.
 
-    Example: [bold]datamigrate migrate --ddl northwind.sql -o northwind_dbt/[/bold]
+    Example: [bold]datamigrate migrate --ddl northwind.sql -o northwind_dbt/ --level build[/bold]
     """
     from .extract import extract_scripts
     from .generate import generate as run_generate
     from .validate import Level
 
+    chosen = Level(_choice(level, [lv.value for lv in Level], "--level"))
     catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
     out.print(
         f"[bold]extract[/bold]   {len(catalog.tables)} tables, {len(catalog.views)} views, "
@@ -153,9 +190,8 @@ def migrate(
     )
     with err.status("Generating the dbt project"):
         result = run_generate(catalog, output, target, project_name)
-    write_snapshot(catalog, output / ".datamigrate" / "schema.json")
     _print_generate(result, heading="[bold]generate[/bold]  ")
-    report = _validate(output, Level.COMPILE, quiet=False)
+    report = _validate(output, chosen, None, sample_rows, keep=False, quiet=False)
     _print_validation(report, heading="[bold]validate[/bold]  ")
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
 
@@ -167,15 +203,39 @@ def _with_file_progress(label: str, work):
         return work(lambda path: progress.update(task, description=f"{label}: {path.name}"))
 
 
-def _validate(project: Path, level, quiet: bool):
+def _validate(project: Path, level, target: str | None, sample_rows: int, keep: bool, quiet: bool):
     from .validate import validate_project
 
+    options = {"output": target, "sample_rows": sample_rows, "keep": keep}
     if quiet:
-        return validate_project(project, level)
+        return validate_project(project, level, **options)
     columns = (SpinnerColumn(), TextColumn("dbt {task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(level.value, total=None)
-        return validate_project(project, level, on_node=lambda name, status: progress.advance(task))
+
+        def finished(name: str, status: str) -> None:
+            progress.update(task, advance=1, description=f"{level.value}: {name} {status}")
+
+        return validate_project(project, level, on_node=finished, **options)
+
+
+def _publish(report, fmt: str, junit_path: Path | None) -> None:
+    """The report in the chosen format, plus the CI outputs: JUnit XML and GitHub annotations."""
+    from .validate import github_annotations, junit_xml
+
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        _print_validation(report)
+    if junit_path is not None:
+        try:
+            junit_path.parent.mkdir(parents=True, exist_ok=True)
+            junit_path.write_text(junit_xml(report), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{junit_path}: cannot write the JUnit report ({exc.strerror})") from None
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):  # stderr: stdout may be holding JSON
+            print(line, file=sys.stderr)
 
 
 def _print_generate(result, heading: str = "") -> None:
@@ -193,26 +253,48 @@ def _print_generate(result, heading: str = "") -> None:
         )
 
 
+_STYLE = {
+    "ok": "green",
+    "warn": "yellow",
+    "error": "red",
+    "fail": "red",
+    "skipped": "yellow",
+    "disabled": "dim",
+}
+
+
 def _print_validation(report, heading: str = "") -> None:
-    table = Table(title=f"dbt {report.level.value}: {report.project}", show_lines=False)
-    table.add_column("model")
-    table.add_column("status")
-    table.add_column("message", overflow="fold")
-    style = {"ok": "green", "error": "red", "disabled": "yellow"}
-    for model in report.models:
-        verdict = model.verdict.value
-        table.add_row(model.name, f"[{style[verdict]}]{verdict}[/{style[verdict]}]", model.message or "")
-    if report.models:
+    table = Table(title=f"dbt {report.level.value} on {report.target}: {report.project}", show_lines=False)
+    for name in ("kind", "name", "status", "time", "where", "message"):
+        table.add_column(name, overflow="fold" if name == "message" else None)
+    for node in report.nodes:
+        if node.kind == "test" and node.verdict.value == "ok":
+            continue  # passing tests are counted in the summary; the table shows what needs a look
+        verdict = node.verdict.value
+        where = f"{node.path}:{node.line}" if node.path and node.line else node.path or ""
+        origin = f" (from {node.origin})" if node.origin and node.message else ""
+        table.add_row(
+            node.kind, escape(node.name), f"[{_STYLE[verdict]}]{verdict}[/]", f"{node.seconds:.2f}s",
+            escape(where), escape((node.message or "") + origin),
+        )  # fmt: skip
+    if table.row_count:
         out.print(table)
     for problem in report.errors:
-        err.print(f"[red]error:[/red] {problem}")
-    counts = report.to_json()["summary"]
+        err.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    counts = report.summary()
+    models, tests = counts["model"], counts["test"]
     verdict = "[green]passed[/green]" if report.ok else "[red]failed[/red]"
+    rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
     out.print(
-        f"{heading}dbt {report.level.value} {verdict} on {report.target}: {counts['ok']} models ok, "
-        f"{counts['errors']} errors, {counts['disabled']} disabled, {counts['tests_compiled']} tests compiled "
-        f"in {report.seconds:.1f}s"
+        f"{heading}{report.level.value} {verdict} on {report.target}: "
+        f"models {models['ok']} ok, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "
+        f"{models['disabled']} disabled; tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
+        f"{rows} in {report.seconds:.1f}s"
     )
+    if report.kept:
+        out.print(f"Kept the build's warehouse: {report.kept}")
 
 
 def _read_snapshot(path: Path):

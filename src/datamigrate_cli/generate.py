@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .catalog import Catalog
+from .catalog import Catalog, write_snapshot
 from .convert.naming import snake_case
-from .dbt.project import WriteResult, write_project
+from .dbt.project import SNAPSHOT, WriteResult, write_project
+from .errors import OutputError
 from .pipeline.graph import run_pipeline
 from .pipeline.state import GenerateOptions, ObjectResult
 from .report import report_json, report_markdown, summary
@@ -45,5 +46,11 @@ def generate(
     files = dict(plan.files)
     files["migration_report.md"] = report_markdown(catalog, plan.objects, chosen.name)
     files["migration_report.json"] = report_json(catalog, plan.objects, chosen.name)
-    written = None if dry_run else write_project(directory, files, f"datamigrate {__version__}")
+    written = None
+    if not dry_run:
+        written = write_project(directory, files, f"datamigrate {__version__}")
+        try:
+            write_snapshot(catalog, directory / SNAPSHOT)  # what `validate --level semantic` checks against
+        except OSError as exc:
+            raise OutputError(f"{directory / SNAPSHOT}: cannot write ({exc.strerror})") from None
     return GenerateResult(directory, plan.objects, len(files), written)

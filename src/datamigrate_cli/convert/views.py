@@ -132,6 +132,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
     if result.errors:
         return result
     _concatenation_to_pipes(qualified)
+    _bit_literals_to_booleans(qualified)
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)
     if result.errors:
@@ -210,6 +211,17 @@ def _concatenation_to_pipes(tree: exp.Expression) -> None:
     for add in list(tree.find_all(exp.Add)):
         if _is_text(add.this) or _is_text(add.expression):
             add.replace(exp.DPipe(this=add.this, expression=add.expression))
+
+
+def _bit_literals_to_booleans(tree: exp.Expression) -> None:
+    """`discontinued = 0` on a bit column: staging models make bit a boolean, which PostgreSQL
+    will not compare with an integer, so the literal becomes FALSE (1 and any other number: TRUE)."""
+    for comparison in list(tree.find_all(exp.EQ, exp.NEQ)):
+        for side, other in ((comparison.left, comparison.right), (comparison.right, comparison.left)):
+            is_bit = side.type is not None and side.type.this == exp.DataType.Type.BIT
+            if is_bit and isinstance(other, exp.Literal) and other.is_number:
+                other.replace(exp.Boolean(this=float(other.this) != 0))
+                break
 
 
 def _target_types(tree: exp.Expression, target: Target) -> None:

@@ -20,6 +20,8 @@ from pathlib import Path
 from ..errors import OutputError
 
 MANIFEST = ".datamigrate/manifest.json"
+SNAPSHOT = ".datamigrate/schema.json"
+"""The Catalog the project was generated from, kept for `validate --level semantic` and `build`."""
 NEW_SUFFIX = ".new"
 
 

@@ -6,6 +6,7 @@ chdir), and two invocations never run at once in one process.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ class NodeResult:
     message: str | None
     path: str | None
     compiled_sql: str | None
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,12 @@ def run_dbt(
     project_dir: Path,
     arguments: tuple[str, ...] = (),
     on_node: Callable[[str, str], None] | None = None,
+    env: dict[str, str] | None = None,
 ) -> DbtRun:
-    """Run `dbt <command>` on a project. `on_node(name, status)` is called as nodes finish."""
+    """Run `dbt <command>` on a project. `on_node(name, status)` is called as nodes finish.
+
+    `env` sets environment variables (the profile reads its connection from them) for this run only.
+    """
     from dbt.cli.main import dbtRunner
 
     callbacks = [_node_callback(on_node)] if on_node is not None else []
@@ -56,7 +62,7 @@ def run_dbt(
         "--log-level", "none", "--no-use-colors", command,
         "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), *arguments,
     ]  # fmt: skip
-    with _LOCK, _environment(project_dir):
+    with _LOCK, _environment(project_dir, env or {}):
         outcome = dbtRunner(callbacks=callbacks).invoke(args)
     nodes = tuple(_node_result(result) for result in getattr(outcome.result, "results", None) or ())
     error = None
@@ -68,13 +74,13 @@ def run_dbt(
 
 
 @contextmanager
-def _environment(project_dir: Path) -> Iterator[None]:
+def _environment(project_dir: Path, env: dict[str, str]) -> Iterator[None]:
     wanted = {
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DATAMIGRATE_DUCKDB_PATH": os.environ.get(
             "DATAMIGRATE_DUCKDB_PATH", str((project_dir / DUCKDB_FILE).resolve())
         ),
-    }
+    } | env
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
     try:
@@ -106,7 +112,16 @@ def _node_result(result) -> NodeResult:
         message=_one_paragraph(result.message) if result.message else None,
         path=getattr(node, "original_file_path", None),
         compiled_sql=getattr(node, "compiled_code", None),
+        seconds=float(getattr(result, "execution_time", 0.0) or 0.0),
     )
+
+
+def load_manifest(project_dir: Path) -> dict:
+    """dbt's manifest from the last run (nodes, sources, compiled SQL), or {} when there is none."""
+    try:
+        return json.loads((project_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _one_paragraph(text: str) -> str:

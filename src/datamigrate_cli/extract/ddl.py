@@ -152,6 +152,10 @@ class _TableDraft:
         wanted = name.lower()
         return next((key for key in self.columns if key.lower() == wanted), None)
 
+    def has_constraint(self, name: str) -> bool:
+        constraints = [self.primary_key, *self.uniques, *self.foreign_keys, *self.checks]
+        return any(c is not None and (c.name or "").lower() == name.lower() for c in constraints)
+
 
 @dataclass
 class _Property:
@@ -307,6 +311,8 @@ class _Builder:
             raise SyntaxProblem(f"table {name} is not defined (earlier in these scripts)")
         if tokens.accept("ADD"):
             while not tokens.at_end():
+                if tokens.is_word("CONSTRAINT") and draft.has_constraint(tokens.peek(1).text.strip('[]"')):
+                    raise SyntaxProblem(f"constraint {tokens.peek(1).text} is already defined on {name}")
                 if tokens.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "DEFAULT"):
                     _table_constraint(tokens, draft)
                 else:

@@ -120,7 +120,8 @@ def render(state: GenerateState) -> GenerateState:
 
     files["dbt_project.yml"] = templates.render("project/dbt_project.yml.j2", **context)
     files["profiles.yml"] = templates.render("project/profiles.yml.j2", default_output=target.name, **context)
-    files["macros/datamigrate_tests.sql"] = templates.static("project/macros/datamigrate_tests.sql")
+    for macro in ("datamigrate_tests.sql", "datamigrate_validate.sql"):
+        files[f"macros/{macro}"] = templates.static(f"project/macros/{macro}")
 
     staging_by_table = {plan.table.key: plan for plan in state["staging"]}
     tables_by_source: dict[str, list[tuple[Table, StagingPlan]]] = {}
@@ -253,10 +254,13 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
             continue
         to = f"ref('{parent.model}')"
         if len(child) == 1:
-            column_tests[child[0]].append({"relationships": {"arguments": {"to": to, "field": fields[0]}}})
+            _add_once(
+                column_tests[child[0]], {"relationships": {"arguments": {"to": to, "field": fields[0]}}}
+            )
         else:
-            model_tests.append(
-                {"datamigrate_relationships": {"arguments": {"columns": child, "to": to, "fields": fields}}}
+            _add_once(
+                model_tests,
+                {"datamigrate_relationships": {"arguments": {"columns": child, "to": to, "fields": fields}}},
             )
     for check in table.checks:
         accepted = _accepted_values(check.expression, table)
@@ -284,7 +288,7 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
     return entry
 
 
-def _add_once(tests: list, test: str) -> None:
+def _add_once(tests: list, test: str | dict) -> None:
     if test not in tests:
         tests.append(test)
 

@@ -1,0 +1,288 @@
+"""`validate`: prove a generated dbt project works, at one of four levels, each including the last.
+
+parse     dbt-core parses the project (Jinja, refs, sources, YAML);
+compile   dbt-core compiles every model offline, and the SQL parses in the target's dialect;
+semantic  every compiled model is resolved against the Catalog and the models it reads;
+build     the source tables are created (and filled with --sample-rows) in a throwaway
+          DuckDB file or PostgreSQL schema, and `dbt build` runs the models and tests for real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlglot
+import yaml
+from sqlglot.errors import SqlglotError
+
+from ..catalog import Catalog, CatalogFormatError, read_snapshot
+from ..dbt.project import SNAPSHOT
+from ..dbt.runner import NodeResult, load_manifest, run_dbt
+from ..errors import DbtError, InputError
+from ..targets import TARGETS, Target
+from .report import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
+from .semantic import Finding, check_models
+from .warehouse import open_warehouse
+
+__all__ = ["Level", "ValidationReport", "Verdict", "github_annotations", "junit_xml", "validate_project"]
+
+_STATUS = {
+    "success": Verdict.OK,
+    "pass": Verdict.OK,
+    "warn": Verdict.WARN,
+    "fail": Verdict.FAIL,
+    "error": Verdict.ERROR,
+    "runtime error": Verdict.ERROR,
+    "skipped": Verdict.SKIPPED,
+}
+
+
+def validate_project(
+    directory: Path,
+    level: Level = Level.SEMANTIC,
+    *,
+    output: str | None = None,
+    sample_rows: int = 0,
+    keep: bool = False,
+    on_node: Callable[[str, str], None] | None = None,
+) -> ValidationReport:
+    """Validate the dbt project in `directory` on the profile's `output` (its default target if None).
+
+    Raises InputError (not a generated dbt project, unknown output) or DbtError (dbt cannot run,
+    or the warehouse for a build cannot be reached).
+    """
+    if not (directory / "dbt_project.yml").is_file():
+        raise InputError(
+            f"{directory}: not a dbt project (no dbt_project.yml); pass the folder `generate` wrote"
+        )
+    started = time.perf_counter()
+    output, target = _profile_output(directory, output)
+    report = ValidationReport(project=str(directory), level=level, target=target.name)
+    catalog = _catalog(directory, level) if level in {Level.SEMANTIC, Level.BUILD} else None
+    arguments = ("--target", output)
+    validate_schema = None
+    if level == Level.PARSE:
+        run = run_dbt("parse", directory, arguments, on_node)
+    elif level in {Level.COMPILE, Level.SEMANTIC}:
+        offline = ("--no-populate-cache", "--vars", json.dumps({"datamigrate_offline": True}))
+        run = run_dbt("compile", directory, arguments + offline, on_node)
+    else:
+        warehouse = open_warehouse(directory, target, keep)
+        try:
+            loaded = warehouse.load(catalog, sample_rows)
+            report.warnings.extend(loaded.warnings)
+            report.sample_rows = loaded.rows if sample_rows else {}
+            variables = ("--vars", json.dumps(warehouse.vars)) if warehouse.vars else ()
+            run = run_dbt("build", directory, arguments + variables, on_node, env=warehouse.env)
+        finally:
+            warehouse.drop()
+        report.kept = warehouse.where if keep else None
+        validate_schema = warehouse.vars.get("datamigrate_validate_schema")
+    if run.could_not_run:
+        raise DbtError(f"dbt could not run the project in {directory}: {run.error}")
+
+    origins = _origins(directory)
+    report.parsed = run.error is None or bool(run.nodes)
+    if run.error is not None:
+        _parse_failure(directory, run.error, report, origins)
+    manifest = load_manifest(directory) if run.nodes else {}
+    findings = check_models(manifest, catalog, target, validate_schema) if catalog and manifest else {}
+    for node in run.nodes:
+        report.nodes.append(_verdict(directory, node, manifest, findings, level, target, origins))
+    report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
+    report.nodes.sort(key=lambda node: (node.kind, node.name))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _verdict(
+    directory: Path,
+    node: NodeResult,
+    manifest: dict,
+    findings: dict[str, Finding],
+    level: Level,
+    target: Target,
+    origins: dict[str, Origin],
+) -> NodeVerdict:
+    verdict = _STATUS.get(node.status, Verdict.ERROR)
+    message = node.message if verdict != Verdict.OK else None
+    kind = "model" if node.resource_type == "model" else "test"
+    if kind == "test":
+        test = manifest.get("nodes", {}).get(node.unique_id, {})
+        path, line, origin = _test_place(directory, test, manifest, origins)
+        if verdict in {Verdict.FAIL, Verdict.WARN} and message:
+            message = f"{_test_subject(test, manifest)}: {message}"
+        elif verdict == Verdict.SKIPPED:
+            message = "not run: the model it tests failed"
+        return NodeVerdict(kind, node.name, path or node.path, verdict, message, line, origin, node.seconds)
+
+    needle, compiled_line = _needle(message or ""), None
+    finding = findings.get(node.unique_id)
+    if level == Level.COMPILE and verdict == Verdict.OK:
+        message = _sql_problem(node.compiled_sql or "", target.dialect)
+        verdict = Verdict.ERROR if message else verdict
+    if finding is not None and verdict in {Verdict.OK, Verdict.ERROR}:
+        if not finding.warning:
+            verdict = Verdict.ERROR
+        elif verdict == Verdict.OK:
+            verdict = Verdict.WARN
+        message, needle, compiled_line = finding.message, finding.needle, finding.compiled_line
+    if verdict == Verdict.SKIPPED:
+        message = "not run: something it depends on failed"
+    line = compiled_line or _line_in(directory, node.path, needle)
+    origin = origins.get(node.path or "")
+    return NodeVerdict(kind, node.name, node.path, verdict, message, line, origin, node.seconds)
+
+
+def _sql_problem(sql: str, dialect: str) -> str | None:
+    try:
+        sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError as exc:
+        return f"compiled SQL does not parse as {dialect}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def _parse_failure(directory: Path, error: str, report: ValidationReport, origins: dict[str, Origin]) -> None:
+    """A project dbt cannot parse: point at the model the message names, when it names one."""
+    found = re.search(r"\((models/[^)]+\.sql)\)", error)
+    if not found:
+        report.errors.append(error)
+        return
+    path = found.group(1)
+    jinja_line = re.search(r"\bline (\d+)\b", error)
+    line = int(jinja_line.group(1)) if jinja_line else _line_in(directory, path, _needle(error))
+    name = Path(path).stem
+    report.nodes.append(NodeVerdict("model", name, path, Verdict.ERROR, error, line, origins.get(path)))
+
+
+def _needle(message: str) -> str | None:
+    """What to look for in a model file to find the line a dbt or database message is about."""
+    patterns = (
+        r"LINE \d+:\s*(.+?)\s*\^",  # DuckDB and PostgreSQL quote the offending line
+        r"node named '([^']+)'",
+        r"source named '[^.']+\.([^']+)'",
+    )
+    for pattern in patterns:
+        found = re.search(pattern, message)
+        if found:
+            return re.split(r"/\*|--|\.\.\.", found.group(1))[0].strip() or None
+    return None
+
+
+def _line_in(directory: Path, path: str | None, needle: str | None) -> int | None:
+    if not path or not needle:
+        return None
+    try:
+        lines = (directory / path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, text in enumerate(lines, start=1):
+        if needle in text:
+            return number
+    lowered = needle.lower()
+    word = re.compile(rf"(?<![\w]){re.escape(lowered)}(?![\w])")
+    for number, text in enumerate(lines, start=1):
+        if not text.lstrip().startswith("--") and word.search(text.lower()):
+            return number
+    return None
+
+
+def _test_place(
+    directory: Path, test: dict, manifest: dict, origins: dict[str, Origin]
+) -> tuple[str | None, int | None, Origin | None]:
+    """A data test is declared in a YAML file, under its model and column."""
+    path = test.get("original_file_path")
+    model = manifest.get("nodes", {}).get(test.get("attached_node") or "", {})
+    origin = origins.get(model.get("original_file_path", ""))
+    if not path or not model:
+        return path, None, origin
+    try:
+        lines = (directory / path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return path, None, origin
+    line = None
+    for number, text in enumerate(lines, start=1):
+        stripped = text.strip()
+        if line is None and stripped == f"- name: {model['name']}":
+            line = number
+        elif line is not None and test.get("column_name") and stripped == f"- name: {test['column_name']}":
+            return path, number, origin
+    return path, line, origin
+
+
+def _test_subject(test: dict, manifest: dict) -> str:
+    """'unique test on stg_shop__customer.tier', from the test's metadata."""
+    model = manifest.get("nodes", {}).get(test.get("attached_node") or "", {}).get("name", "?")
+    column = f".{test['column_name']}" if test.get("column_name") else ""
+    kind = (test.get("test_metadata") or {}).get("name", "data")
+    return f"{kind} test on {model}{column}"
+
+
+def _disabled_models(directory: Path, seen: set[str | None], origins: dict[str, Origin]) -> list[NodeVerdict]:
+    """Models switched off with config(enabled=false): dbt skips them, the report must not."""
+    verdicts = []
+    for path in sorted((directory / "models").rglob("*.sql")):
+        relative = path.relative_to(directory).as_posix()
+        if relative in seen:
+            continue
+        head = path.read_text(encoding="utf-8", errors="replace")[:200]
+        if "enabled=false" in head.replace(" ", ""):
+            message = "disabled: see the comment in the file"
+            verdicts.append(
+                NodeVerdict(
+                    "model", path.stem, relative, Verdict.DISABLED, message, None, origins.get(relative)
+                )
+            )
+    return verdicts
+
+
+def _origins(directory: Path) -> dict[str, Origin]:
+    """Generated file -> the SQL Server object it came from, read from the migration report."""
+    try:
+        report = json.loads((directory / "migration_report.json").read_text(encoding="utf-8"))
+        return {
+            item["path"]: Origin(item["name"], item.get("source"))
+            for item in report["objects"]
+            if item.get("path")
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _catalog(directory: Path, level: Level) -> Catalog:
+    path = directory / SNAPSHOT
+    if not path.is_file():
+        raise InputError(
+            f"{path}: missing; --level {level.value} checks the project against the schema snapshot "
+            "that `datamigrate generate` keeps there (regenerate, or use --level compile)"
+        )
+    try:
+        return read_snapshot(path)
+    except CatalogFormatError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _profile_output(directory: Path, wanted: str | None) -> tuple[str, Target]:
+    """The profile output to run on (its name and target), from the project's profiles.yml."""
+    try:
+        profiles = yaml.safe_load((directory / "profiles.yml").read_text(encoding="utf-8"))
+        profile = next(iter(profiles.values()))
+        outputs = profile["outputs"]
+        name = wanted or profile["target"]
+    except (OSError, yaml.YAMLError, StopIteration, KeyError, TypeError, AttributeError):
+        return wanted or "duckdb", TARGETS.get(wanted or "duckdb", TARGETS["duckdb"])
+    if name not in outputs:
+        raise InputError(
+            f"{directory}/profiles.yml has no output '{name}'; choose one of {', '.join(outputs)}"
+        )
+    adapter = str(outputs[name].get("type", name))
+    target = TARGETS.get(adapter)
+    if target is None:
+        raise InputError(
+            f"output '{name}' uses the {adapter} adapter; datamigrate validates {', '.join(TARGETS)}"
+        )
+    return name, target

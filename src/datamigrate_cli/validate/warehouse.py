@@ -1,0 +1,283 @@
+"""The throwaway place a `validate --level build` runs in, with the source tables from the Catalog.
+
+DuckDB: a fresh database file under the project's `target/`. PostgreSQL: one new schema on the
+server the environment points at (DATAMIGRATE_PG_HOST, _PORT, _USER, _PASSWORD, _DATABASE); the
+source tables are created in it as <schema>__<table> (the project's `source()` macro follows a dbt
+var there) and the models are built into it. Both are removed afterwards unless kept.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from ..catalog import Catalog, Table
+from ..errors import DbtError
+from ..targets import Target, target_type
+from .sample import sample_rows
+from .semantic import computed_type
+
+
+@dataclass
+class Loaded:
+    """What was created: the rows per source table, and CHECKs that could not be applied."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Warehouse:
+    """Base: subclasses give a DB-API connection, naming, and how dbt reaches the same place."""
+
+    target: Target
+    env: dict[str, str]
+    """Environment variables that point the project's profile at this warehouse."""
+    vars: dict[str, str]
+    where: str
+    """Where it is, for a person who kept it."""
+
+    def connect(self): ...
+
+    def relation(self, table: Table) -> str: ...
+
+    def prepare(self, cursor, catalog: Catalog) -> None: ...
+
+    def drop(self) -> None: ...
+
+    def load(self, catalog: Catalog, rows_per_table: int) -> Loaded:
+        """Create every source table (and fill it when rows_per_table > 0)."""
+        loaded = Loaded()
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            self.prepare(cursor, catalog)
+            for table in catalog.tables:
+                cursor.execute(self.create_table(table))
+            if rows_per_table > 0:
+                marker = "?" if self.target.name == "duckdb" else "%s"
+                for sample in sample_rows(catalog, rows_per_table):
+                    columns = ", ".join(_quote(name) for name in sample.columns)
+                    placeholders = ", ".join([marker] * len(sample.columns))
+                    insert = f"insert into {self.relation(sample.table)} ({columns}) values ({placeholders})"
+                    if sample.rows and not self._try(cursor, insert, sample.rows):
+                        loaded.warnings.append(
+                            f"{sample.table.name}: sample rows could not be loaded; it stays empty"
+                        )
+                self._enforce(cursor, catalog, loaded)
+                for table in catalog.tables:
+                    cursor.execute(f"select count(*) from {self.relation(table)}")
+                    loaded.rows[str(table.name)] = cursor.fetchone()[0]
+        finally:
+            connection.close()
+        return loaded
+
+    def create_table(self, table: Table) -> str:
+        lines = []
+        for column in table.columns:
+            declared = target_type(self.target, column)
+            data_type = declared if declared is not None else computed_type(table, column, self.target)
+            not_null = " not null" if not column.nullable and column.computed is None else ""
+            lines.append(f"{_quote(column.name)} {data_type}{not_null}")
+        if table.primary_key:
+            lines.append(f"primary key ({_quote_all(table.primary_key.columns)})")
+        for constraint in table.unique_constraints:
+            lines.append(f"unique ({_quote_all(constraint.columns)})")
+        body = ",\n  ".join(lines)
+        return f"create table {self.relation(table)} (\n  {body}\n)"
+
+    def _enforce(self, cursor, catalog: Catalog, loaded: Loaded) -> None:
+        """Remove rows that break a CHECK, then rows whose parent is gone, until nothing changes."""
+        for table in catalog.tables:
+            for check in table.checks:
+                condition = _check_sql(check.expression, table, self.target.dialect)
+                statement = f"delete from {self.relation(table)} where not coalesce(({condition}), true)"
+                if condition is None or not self._try(cursor, statement):
+                    loaded.warnings.append(
+                        f"{table.name}: CHECK {check.name or check.expression} not applied to the sample rows"
+                    )
+        deletes = [self._orphans(table, fk) for table in catalog.tables for fk in table.foreign_keys]
+        deletes = [statement for statement in deletes if statement]
+        for _ in range(len(catalog.tables) + 1):
+            removed = 0
+            for statement in deletes:
+                cursor.execute(statement)
+                removed += max(cursor.rowcount or 0, 0)
+            if not removed:
+                break
+
+    def _orphans(self, table: Table, fk) -> str | None:
+        parent = self._catalog_tables.get(fk.referenced.key)
+        if parent is None:
+            return None
+        joined = " and ".join(
+            f"p.{_quote(theirs)} = c.{_quote(ours)}"
+            for ours, theirs in zip(fk.columns, fk.referenced_columns, strict=True)
+        )
+        present = " and ".join(f"c.{_quote(ours)} is not null" for ours in fk.columns)
+        return (
+            f"delete from {self.relation(table)} as c where {present} and not exists "
+            f"(select 1 from {self.relation(parent)} as p where {joined})"
+        )
+
+    def _try(self, cursor, statement: str, rows: list[tuple] | None = None) -> bool:
+        try:
+            if rows is None:
+                cursor.execute(statement)
+            else:
+                cursor.executemany(statement, rows)
+        except Exception:  # a CHECK our translation cannot run, a value the type rejects: reported
+            self.recover(cursor)
+            return False
+        return True
+
+    def recover(self, cursor) -> None: ...
+
+
+class DuckDBWarehouse(Warehouse):
+    def __init__(self, project: Path, target: Target, keep: bool) -> None:
+        self.target = target
+        # A new file each run: DuckDB keeps a file it has opened in this process, even once deleted.
+        self.path = (project / "target" / f"datamigrate_validate_{secrets.token_hex(4)}.duckdb").resolve()
+        self.keep = keep
+        self.env = {"DATAMIGRATE_DUCKDB_PATH": str(self.path)}
+        self.vars = {}
+        self.where = str(self.path)
+
+    def connect(self):
+        import duckdb
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.path))
+
+    def prepare(self, cursor, catalog: Catalog) -> None:
+        self._catalog_tables = catalog.tables_by_key
+        for schema in sorted({table.name.schema_ for table in catalog.tables}):
+            cursor.execute(f"create schema if not exists {_quote(schema)}")
+
+    def relation(self, table: Table) -> str:
+        return f"{_quote(table.name.schema_)}.{_quote(table.name.name)}"
+
+    def drop(self) -> None:
+        if not self.keep:
+            for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+                path.unlink(missing_ok=True)
+
+
+class PostgresWarehouse(Warehouse):
+    def __init__(self, target: Target, keep: bool) -> None:
+        self.target = target
+        self.keep = keep
+        self.schema = f"datamigrate_validate_{secrets.token_hex(4)}"
+        self.where = f"schema {self.schema}"
+        self.env = {"DATAMIGRATE_PG_SCHEMA": self.schema}
+        self.vars = {"datamigrate_validate_schema": self.schema}
+        self.settings = {
+            "host": os.environ.get("DATAMIGRATE_PG_HOST", "localhost"),
+            "port": os.environ.get("DATAMIGRATE_PG_PORT", "5432"),
+            "user": os.environ.get("DATAMIGRATE_PG_USER", "postgres"),
+            "dbname": os.environ.get("DATAMIGRATE_PG_DATABASE", "postgres"),
+        }
+        self.created = False
+
+    def connect(self):
+        import psycopg2
+
+        try:
+            connection = psycopg2.connect(
+                **self.settings, password=os.environ.get("DATAMIGRATE_PG_PASSWORD", ""), connect_timeout=10
+            )
+        except psycopg2.Error as exc:
+            where = "{user}@{host}:{port}/{dbname}".format(**self.settings)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DbtError(
+                f"cannot connect to PostgreSQL {where}: {first}; set DATAMIGRATE_PG_HOST, DATAMIGRATE_PG_PORT, "
+                "DATAMIGRATE_PG_USER, DATAMIGRATE_PG_PASSWORD and DATAMIGRATE_PG_DATABASE"
+            ) from None
+        connection.autocommit = True
+        return connection
+
+    def prepare(self, cursor, catalog: Catalog) -> None:
+        self._catalog_tables = catalog.tables_by_key
+        cursor.execute(f"create schema {_quote(self.schema)}")
+        self.created = True
+
+    def relation(self, table: Table) -> str:
+        return f"{_quote(self.schema)}.{_quote(f'{table.name.schema_}__{table.name.name}')}"
+
+    def recover(self, cursor) -> None:
+        pass  # autocommit: a failed statement leaves nothing to roll back
+
+    def drop(self) -> None:
+        if self.keep or not self.created:
+            return
+        connection = self.connect()
+        try:
+            connection.cursor().execute(f"drop schema if exists {_quote(self.schema)} cascade")
+        finally:
+            connection.close()
+
+
+def open_warehouse(project: Path, target: Target, keep: bool) -> Warehouse:
+    """The throwaway warehouse for a build of `project` on `target` (duckdb or postgres)."""
+    if target.name == "duckdb":
+        return DuckDBWarehouse(project, target, keep)
+    if target.name == "postgres":
+        return PostgresWarehouse(target, keep)
+    raise DbtError(f"--level build runs on duckdb or postgres, not {target.name}; use --level semantic")
+
+
+def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
+    """A CHECK constraint in the target's dialect, with T-SQL's LIKE semantics kept."""
+    names = {column.name.lower(): column.name for column in table.columns}
+    try:
+        tree = sqlglot.parse_one(expression, read="tsql")
+    except SqlglotError:
+        return None
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column):
+            return exp.column(names.get(node.name.lower(), node.name), quoted=True)
+        if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
+            pattern = node.expression.this
+            if "[" in pattern:  # T-SQL character classes: a regular expression in the target
+                return exp.RegexpILike(this=node.this, expression=exp.Literal.string(_like_regex(pattern)))
+            return exp.ILike(this=node.this, expression=node.expression)  # SQL Server compares without case
+        return node
+
+    try:
+        return tree.transform(rewrite).sql(dialect)
+    except SqlglotError:
+        return None
+
+
+def _like_regex(pattern: str) -> str:
+    out = "^"
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "%":
+            out += ".*"
+        elif char == "_":
+            out += "."
+        elif char == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 1)
+            out += "[" + pattern[i + 1 : end] + "]"
+            i = end
+        else:
+            out += "\\" + char if char in ".^$*+?(){}|\\" else char
+        i += 1
+    return out + "$"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_all(names) -> str:
+    return ", ".join(_quote(name) for name in names)
