@@ -207,7 +207,7 @@ def _validate(project: Path, level, target: str | None, sample_rows: int, keep: 
     from .validate import validate_project
 
     options = {"output": target, "sample_rows": sample_rows, "keep": keep}
-    if quiet:
+    if quiet or not err.is_terminal:
         return validate_project(project, level, **options)
     columns = (SpinnerColumn(), TextColumn("dbt {task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err, transient=True) as progress:

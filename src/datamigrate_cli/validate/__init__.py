@@ -15,9 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import sqlglot
 import yaml
-from sqlglot.errors import SqlglotError
 
 from ..catalog import Catalog, CatalogFormatError, read_snapshot
 from ..dbt.project import SNAPSHOT
@@ -25,7 +23,7 @@ from ..dbt.runner import NodeResult, load_manifest, run_dbt
 from ..errors import DbtError, InputError
 from ..targets import TARGETS, Target
 from .report import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
-from .semantic import Finding, check_models
+from .semantic import Finding, check_models, parse_compiled
 from .warehouse import open_warehouse
 
 __all__ = ["Level", "ValidationReport", "Verdict", "github_annotations", "junit_xml", "validate_project"]
@@ -89,9 +87,10 @@ def validate_project(
     report.parsed = run.error is None or bool(run.nodes)
     if run.error is not None:
         _parse_failure(directory, run.error, report, origins)
-    manifest = load_manifest(directory) if run.nodes else {}
+    manifest = load_manifest(directory) if run.error is None or run.nodes else {}
     findings = check_models(manifest, catalog, target, validate_schema) if catalog and manifest else {}
-    for node in run.nodes:
+    nodes = run.nodes if level != Level.PARSE else _parsed_nodes(manifest)
+    for node in nodes:
         report.nodes.append(_verdict(directory, node, manifest, findings, level, target, origins))
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
@@ -109,7 +108,7 @@ def _verdict(
     origins: dict[str, Origin],
 ) -> NodeVerdict:
     verdict = _STATUS.get(node.status, Verdict.ERROR)
-    message = node.message if verdict != Verdict.OK else None
+    message = _short(node.message) if verdict != Verdict.OK else None
     kind = "model" if node.resource_type == "model" else "test"
     if kind == "test":
         test = manifest.get("nodes", {}).get(node.unique_id, {})
@@ -123,8 +122,8 @@ def _verdict(
     needle, compiled_line = _needle(message or ""), None
     finding = findings.get(node.unique_id)
     if level == Level.COMPILE and verdict == Verdict.OK:
-        message = _sql_problem(node.compiled_sql or "", target.dialect)
-        verdict = Verdict.ERROR if message else verdict
+        parsed = parse_compiled(node.compiled_sql or "", target.dialect)
+        finding = parsed if isinstance(parsed, Finding) else None
     if finding is not None and verdict in {Verdict.OK, Verdict.ERROR}:
         if not finding.warning:
             verdict = Verdict.ERROR
@@ -138,12 +137,26 @@ def _verdict(
     return NodeVerdict(kind, node.name, node.path, verdict, message, line, origin, node.seconds)
 
 
-def _sql_problem(sql: str, dialect: str) -> str | None:
-    try:
-        sqlglot.parse_one(sql, read=dialect)
-    except SqlglotError as exc:
-        return f"compiled SQL does not parse as {dialect}: {str(exc).splitlines()[0]}"
-    return None
+def _parsed_nodes(manifest: dict) -> list[NodeResult]:
+    """`dbt parse` reports no nodes: every model and test in the manifest parsed."""
+    return [
+        NodeResult(
+            unique_id,
+            node["name"],
+            node["resource_type"],
+            "success",
+            None,
+            node.get("original_file_path"),
+            None,
+        )
+        for unique_id, node in manifest.get("nodes", {}).items()
+        if node.get("resource_type") in {"model", "test"}
+    ]
+
+
+def _short(message: str | None) -> str | None:
+    """dbt's message without the database's list of candidate functions."""
+    return re.sub(r"\s*Candidate functions:.*?(?=LINE \d+:|$)", " ", message).strip() if message else message
 
 
 def _parse_failure(directory: Path, error: str, report: ValidationReport, origins: dict[str, Origin]) -> None:

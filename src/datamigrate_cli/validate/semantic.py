@@ -69,12 +69,9 @@ def check_models(
 def _check(
     sql: str, relations: dict[tuple[str, str], Columns], dialect: str
 ) -> tuple[Finding | None, Columns]:
-    try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-    except SqlglotError as exc:
-        errors = getattr(exc, "errors", None) or [{}]
-        message = f"compiled SQL does not parse as {dialect}: {str(exc).splitlines()[0]}"
-        return Finding(message, compiled_line=errors[0].get("line")), {}
+    tree = parse_compiled(sql, dialect)
+    if isinstance(tree, Finding):
+        return tree, {}
     if not isinstance(tree, exp.Query):
         return Finding(f"compiled SQL is not a query but a {type(tree).__name__}", warning=True), {}
     tree = _lowercased(tree)
@@ -100,6 +97,16 @@ def _check(
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
     outputs = {select.alias_or_name: _type_sql(select.type, dialect) for select in typed.selects}
     return _type_clash(typed, dialect), outputs
+
+
+def parse_compiled(sql: str, dialect: str) -> exp.Expression | Finding:
+    """The compiled SQL's tree, or a finding saying where it does not parse."""
+    try:
+        return sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError as exc:
+        errors = getattr(exc, "errors", None) or [{}]
+        message = f"compiled SQL does not parse as {dialect}: {str(exc).splitlines()[0]}"
+        return Finding(message, compiled_line=errors[0].get("line"))
 
 
 def _column_finding(message: str) -> Finding:

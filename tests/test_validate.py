@@ -1,0 +1,189 @@
+"""`validate` on projects broken on purpose: one failure class each, in every output format.
+
+Each case breaks one file of a project generated from tests/fixtures/small.sql, and names the
+lowest level that must catch it. The expected line is where the test put the break, found by
+the test in the file it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.generate import generate
+
+SMALL = Path(__file__).parent / "fixtures" / "small.sql"
+MART = "models/marts/shop/shop__customer_spend.sql"
+VISIT = "models/staging/shop/stg_shop__visit.sql"
+STAGING_YML = "models/staging/shop/_shop__models.yml"
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    old: str
+    new: str
+    level: str
+    """The lowest level that catches it; the level below it passes (parse has none below)."""
+    node: str
+    verdict: str
+    message: str
+    line_of: str
+    """Text on the line the report must point at (in `file`), after the break."""
+    after: str | None = None
+    """For YAML: the line is the first `line_of` after this text."""
+
+
+CASES = {
+    "jinja error": Case(MART, "{{ ref('stg_shop__visit') }}", "{{ ref('stg_shop__visit') }", "parse",
+                        "shop__customer_spend", "error", "unexpected '}'", "ref('stg_shop__visit') }"),
+    "missing ref": Case(MART, "ref('stg_shop__visit')", "ref('stg_shop__visits')", "parse",
+                        "shop__customer_spend", "error", "stg_shop__visits", "stg_shop__visits"),
+    "missing source": Case(VISIT, "source('shop', 'visit')", "source('shop', 'visits')", "parse",
+                           "stg_shop__visit", "error", "shop.visits", "'visits'"),
+    "SQL syntax error": Case(MART, "SUM(v.spend) AS", "SUM(v.spend AS", "compile",
+                             "shop__customer_spend", "error", "does not parse", "SUM(v.spend AS"),
+    "missing column": Case(MART, "SUM(v.spend)", "SUM(v.spent)", "semantic",
+                           "shop__customer_spend", "error", "spent", "v.spent"),
+    "type clash": Case(MART, "SUM(v.spend)", "SUM(c.name - v.spend)", "semantic",
+                       "shop__customer_spend", "error", "type clash", "c.name - v.spend"),
+    "runtime type error": Case(MART, "SUM(v.spend)", "SUM(UPPER(v.spend))", "build",
+                               "shop__customer_spend", "error", "upper(DECIMAL(19,4))", "UPPER(v.spend)"),
+    "failing unique test": Case(STAGING_YML, "      - name: tier\n        data_tests:\n",
+                                "      - name: tier\n        data_tests:\n          - unique\n", "build",
+                                "unique_stg_shop__customer_tier", "fail", "unique test on stg_shop__customer.tier",
+                                "- name: tier", after="- name: stg_shop__customer"),
+    "failing relationships test": Case(VISIT, 'cast("CustomerID" as integer) as customer_id',
+                                       'cast("CustomerID" as integer) + 1000 as customer_id', "build",
+                                       "relationships_stg_shop__visit_customer_id__customer_id__ref_stg_shop__customer_",
+                                       "fail", "relationships test on stg_shop__visit.customer_id",
+                                       "- name: customer_id", after="- name: stg_shop__visit"),
+}  # fmt: skip
+LEVELS = ["parse", "compile", "semantic", "build"]
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("small") / "project"
+    catalog, _ = extract_scripts([SMALL])
+    generate(catalog, project)
+    return project
+
+
+def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if key != "GITHUB_ACTIONS"}
+    return subprocess.run(
+        [sys.executable, "-m", "datamigrate_cli", "validate", str(project), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment | {"COLUMNS": "250"} | env,
+    )
+
+
+def break_project(source: Path, into: Path, case: Case) -> int:
+    """Copy the project with one break; returns the line number the report must point at."""
+    shutil.copytree(source, into)
+    path = into / case.file
+    text = path.read_text(encoding="utf-8")
+    assert case.old in text, f"the case no longer matches {case.file}"
+    path.write_text(text.replace(case.old, case.new, 1), encoding="utf-8")
+    lines = (into / (STAGING_YML if case.after else case.file)).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if case.after in line) if case.after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and case.line_of in line) + 1
+
+
+def test_the_unbroken_project_passes_every_level(small_project: Path) -> None:
+    for level in LEVELS:
+        result = run(small_project, "--level", level, "--sample-rows", "10", "--format", "json")
+        assert result.returncode == 0, (level, result.stdout, result.stderr)
+        report = json.loads(result.stdout)
+        assert report["ok"] and report["level"] == level and report["report_version"] == 2
+        assert report["summary"]["model"]["ok"] == 3 and report["summary"]["model"]["disabled"] == 1
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_broken_project_is_reported_in_every_format(name: str, small_project: Path, tmp_path: Path) -> None:
+    case = CASES[name]
+    project = tmp_path / "project"
+    line = break_project(small_project, project, case)
+    sample = ["--sample-rows", "10"] if case.level == "build" else []
+    junit = tmp_path / "junit.xml"
+
+    result = run(project, "--level", case.level, *sample, "--format", "json", "--junit-xml", str(junit),
+                 GITHUB_ACTIONS="true")  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert not report["ok"]
+    flagged = [node for node in report["nodes"] if node["verdict"] in {"error", "fail"}]
+    assert [node["name"] for node in flagged] == [case.node]
+    node = flagged[0]
+    assert node["verdict"] == case.verdict
+    assert case.message in node["message"]
+    assert node["path"] == (STAGING_YML if case.after else case.file)
+    assert node["line"] == line
+    assert node["origin"]["source"].startswith("small.sql:")
+
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    (testcase,) = [tc for tc in suite.iter("testcase") if tc.get("name") == case.node]
+    assert testcase.get("file") == node["path"] and testcase.get("line") == str(line)
+    problem = testcase.find("failure" if case.verdict == "fail" else "error")
+    assert problem is not None and case.message in problem.get("message")
+
+    annotations = [line for line in result.stderr.splitlines() if line.startswith("::error ")]
+    assert f"::error file={node['path']},line={line}," in "\n".join(annotations)
+    origin_file, origin_line = node["origin"]["source"].rsplit(":", 1)
+    assert f"::error file={origin_file},line={origin_line}," in "\n".join(annotations)
+
+    result = run(project, "--level", case.level, *sample)
+    assert result.returncode == 1
+    assert case.node in result.stdout and f"{node['path']}:{line}" in result.stdout
+    assert "failed" in result.stdout.splitlines()[-1]
+
+    below = LEVELS.index(case.level) - 1
+    if below >= 0:
+        result = run(project, "--level", LEVELS[below], *sample, "--format", "json")
+        assert result.returncode == 0, f"{LEVELS[below]} should not catch a {name}: {result.stdout}"
+
+
+def test_json_output_is_the_only_thing_on_stdout(small_project: Path) -> None:
+    result = run(small_project, "--level", "compile", "--format", "json", GITHUB_ACTIONS="true")
+    assert result.returncode == 0
+    json.loads(result.stdout)  # would raise on anything else
+
+
+def test_semantic_needs_the_snapshot(small_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(small_project, project)
+    (project / ".datamigrate" / "schema.json").unlink()
+    result = run(project, "--level", "semantic")
+    assert result.returncode == 2
+    assert (
+        result.stderr.count("\n") == 1
+        and "schema.json" in result.stderr
+        and "--level compile" in result.stderr
+    )
+
+
+def test_an_unknown_profile_output_is_bad_input(small_project: Path) -> None:
+    result = run(small_project, "--target", "snowflake")
+    assert result.returncode == 2 and "no output 'snowflake'" in result.stderr
+
+
+def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(small_project, project)
+    result = run(project, "--level", "build", "--keep", "--format", "json")
+    kept = Path(json.loads(result.stdout)["kept"])
+    assert kept.is_file() and kept.parent == (project / "target").resolve()
+    run(project, "--level", "build")
+    assert list((project / "target").glob("datamigrate_validate_*.duckdb")) == [kept]
