@@ -226,6 +226,8 @@ class Dependency(_Model):
     referenced: ObjectName
     referenced_database: str | None = None
     """Set when the referenced object is in another database."""
+    referenced_server: str | None = None
+    """Set when the referenced object is on a linked server."""
 
 
 class UnparsedStatement(_Model):
