@@ -17,7 +17,7 @@ import sqlglot
 import yaml
 
 from datamigrate_cli.catalog import Dependency, ObjectName, dumps, loads, origin_independent
-from datamigrate_cli.errors import SourceUnreachableError
+from datamigrate_cli.errors import InputError, SourceUnreachableError
 from datamigrate_cli.extract import ServerSettings, extract_scripts, extract_server
 from datamigrate_cli.extract.server import READ_UNCOMMITTED
 from datamigrate_cli.extract.sys_catalog import QUERIES, ObjectFilter, load_query
@@ -144,7 +144,7 @@ def test_include_and_exclude_become_like_parameters(rows: dict) -> None:
 def test_a_pattern_without_a_schema_matches_any_schema() -> None:
     _, params = ObjectFilter(("Customer",)).render("{filter(s.name, o.name)}")
     assert params == ["%", "Customer"]
-    with pytest.raises(ValueError, match=r"schema\.object pattern"):
+    with pytest.raises(InputError, match=r"schema\.object pattern"):
         ObjectFilter(("sales.",))
 
 

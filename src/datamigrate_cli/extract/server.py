@@ -40,7 +40,7 @@ def extract_server(
     """Read the Catalog of the database `settings` point at.
 
     `connect` opens a DB-API connection (default: `open_connection`, through pyodbc); tests pass a fake.
-    Raises SourceUnreachableError (connecting, logging in, permissions, drivers) and ValueError for a
+    Raises SourceUnreachableError (connecting, logging in, permissions, drivers) and InputError for a
     bad --include / --exclude pattern.
     """
     object_filter = ObjectFilter(settings.include, settings.exclude)

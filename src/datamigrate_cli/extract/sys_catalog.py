@@ -44,6 +44,7 @@ from ..catalog import (
     UserType,
     View,
 )
+from ..errors import InputError
 from .ddl import DEFAULT_SCHEMA, read_module
 
 Row = Mapping[str, Any]
@@ -147,7 +148,9 @@ class ObjectFilter:
         for pattern in (*self.include, *self.exclude):
             schema, name = _split_pattern(pattern)
             if not schema or not name:
-                raise ValueError(f"'{pattern}' is not a schema.object pattern (example: 'sales.*')")
+                raise InputError(
+                    f"--include/--exclude: '{pattern}' is not a schema.object pattern (example: 'sales.*')"
+                )
 
     def render(self, sql: str) -> tuple[str, list[str]]:
         """The query with its {filter(schema, name)} / {schema_filter(schema)} placeholders filled in."""
