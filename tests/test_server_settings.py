@@ -109,10 +109,12 @@ def test_when_a_password_is_needed() -> None:
     assert ServerSettings(server="x", user="u").needs_password
     assert not ServerSettings(server="x", trusted=True).needs_password
     assert ServerSettings(odbc="Server=x;UID=u").needs_password
-    assert not ServerSettings(odbc="Server=x;Authentication=ActiveDirectoryMsi").needs_password
-    assert not ServerSettings(
-        odbc="Server=x;UID=u;Authentication=ActiveDirectoryPassword;PWD=p"
+    assert not ServerSettings(odbc="Server=x;UID=client-id;Authentication=ActiveDirectoryMsi").needs_password
+    assert ServerSettings(
+        odbc="Server=x;UID=me@example.com;Authentication=ActiveDirectoryPassword"
     ).needs_password
+    assert not ServerSettings(odbc="Server=x;UID=u;Trusted_Connection=yes").needs_password
+    assert not ServerSettings(odbc="DSN=warehouse").needs_password
 
 
 # ------------------------------------------------------------------------- drivers, connection strings

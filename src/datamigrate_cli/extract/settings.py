@@ -28,6 +28,14 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _ODBC_PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
 _ODBC_PASSWORD_KEYS = {"pwd", "password"}
+# Azure AD methods of the Microsoft drivers that take no password (UID may name an identity).
+_PASSWORDLESS_AUTHENTICATION = {
+    "activedirectorymsi",
+    "activedirectoryintegrated",
+    "activedirectoryinteractive",
+    "activedirectorydefault",
+    "activedirectorydevicecodeflow",
+}
 
 
 class Secret:
@@ -71,8 +79,11 @@ class ServerSettings:
         """Whether a password must be supplied (SQL Server authentication without one in the string)."""
         if self.odbc is not None:
             keys = odbc_pairs(self.odbc)
-            authenticated = keys.keys() & {"trusted_connection", "authentication", "dsn"}
-            return "uid" in keys and not authenticated and not keys.keys() & _ODBC_PASSWORD_KEYS
+            passwordless = (
+                keys.get("trusted_connection", "").lower() == "yes"
+                or keys.get("authentication", "").lower() in _PASSWORDLESS_AUTHENTICATION
+            )
+            return "uid" in keys and not passwordless and not keys.keys() & _ODBC_PASSWORD_KEYS
         return not self.trusted
 
     def where(self) -> str:
