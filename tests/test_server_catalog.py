@@ -197,3 +197,26 @@ def test_a_permission_error_while_reading_names_the_permission(rows: dict) -> No
     with pytest.raises(SourceUnreachableError, match="VIEW DEFINITION") as caught:
         extract_fake(FakeConnection(rows, errors={"sql_modules": denied}))
     assert caught.value.exit_code == 3
+
+
+def test_extract_command_writes_the_snapshot_and_shows_each_query(
+    rows: dict, tmp_path: Path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from datamigrate_cli.cli import app
+    from datamigrate_cli.extract import server
+
+    monkeypatch.setattr(server, "open_connection", lambda _settings, _password: FakeConnection(rows))
+    monkeypatch.setenv("DATAMIGRATE_MSSQL_PASSWORD", "Fake-pw-31337")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app,
+        ["extract", "--server", "fake,1433", "--database", "shopfloor", "--user", "reader", "-o", "s.json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Reading the catalog of fake,1433 / shopfloor" in result.stderr
+    assert "columns" in result.stderr and f"{len(rows['columns'])} rows" in result.stderr
+    assert "Extracted 3 tables, 1 views, 3 procedures/functions, 1 triggers from shopfloor" in result.stdout
+    snapshot = (tmp_path / "s.json").read_text()
+    assert loads(snapshot).origin == "server" and "Fake-pw-31337" not in snapshot + result.output

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from typer.exceptions import TyperException
@@ -183,8 +185,6 @@ def _extract_scripts(ddl: list[Path], output: Path) -> None:
 
 
 def _extract_server(command_line: dict, config: Path | None, output: Path) -> None:
-    import os
-
     from .extract import PASSWORD_VARIABLE, Secret, extract_server, password_from, resolve_settings
 
     settings = resolve_settings(command_line, os.environ, config)
@@ -207,9 +207,13 @@ def _extract_server(command_line: dict, config: Path | None, output: Path) -> No
             typer.prompt(f"Password for {settings.user or 'the login'}", hide_input=True, err=True)
         )
 
+    connected = False
+
     def progress(name: str, rows: int, seconds: float) -> None:
-        if name == "server_info":  # the first query: connected
-            err.print(f"Reading the catalog of [bold]{settings.where()}[/bold], one query per kind of object")
+        nonlocal connected
+        if not connected:
+            connected = True
+            err.print(f"Reading the catalog of {escape(settings.where())}, one query per kind of object")
         err.print(f"  {name:<20} {rows:>7} rows  {seconds:6.2f}s", highlight=False)
 
     catalog = extract_server(settings, password, on_query=progress)
