@@ -241,3 +241,10 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], env:
     assert message in result.stderr and "Traceback" not in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
     assert not (tmp_path / "s.json").exists()
+
+
+def test_missing_libodbc_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyodbc", None)  # what `import pyodbc` meets without libodbc
+    with pytest.raises(SourceUnreachableError, match="apt-get install unixodbc tdsodbc") as caught:
+        open_connection(ServerSettings(server="x", user="u"), SECRET)
+    assert caught.value.exit_code == 3

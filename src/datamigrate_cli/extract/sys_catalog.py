@@ -238,6 +238,8 @@ class _Reader:
         self.skipped: Counter[str] = Counter()
         self.schema_names = {r["schema_id"]: r["name"] for r in rows["schemas"]}
         self.modules = {r["object_id"]: r["definition"] for r in rows["sql_modules"]}
+        self.parameters = _group(rows["parameters"], "object_id")
+        self.trigger_events = _group(rows["trigger_events"], "object_id")
         # Extended properties by (class, major_id, minor_id): {name: value}.
         self.properties: dict[tuple[int, int, int], dict[str, str]] = defaultdict(dict)
         for r in rows["extended_properties"]:
@@ -428,12 +430,8 @@ class _Reader:
         )
 
     def _parameters(self, object_id: int) -> tuple[Parameter, ...]:
-        rows = sorted(
-            (p for p in self.rows["parameters"] if p["object_id"] == object_id),
-            key=lambda p: p["parameter_id"],
-        )
         parameters = []
-        for p in rows:
+        for p in sorted(self.parameters.get(object_id, []), key=lambda p: p["parameter_id"]):
             data_type = p["type_name"].lower()
             length, precision, scale = _size(data_type, p["max_length"], p["precision"], p["scale"])
             size = (
@@ -462,8 +460,7 @@ class _Reader:
             if isinstance(header, Trigger)
             else tuple(
                 e["type_desc"]
-                for e in sorted(self.rows["trigger_events"], key=lambda e: e["type"])
-                if e["object_id"] == r["object_id"]
+                for e in sorted(self.trigger_events.get(r["object_id"], []), key=lambda e: e["type"])
             )
         )
         return Trigger(
