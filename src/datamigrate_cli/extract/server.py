@@ -91,7 +91,8 @@ def explain(exc: Exception, settings: ServerSettings, driver: str | None, passwo
     """One line for a pyodbc error: what went wrong and what to do. Credentials are masked."""
     state = str(exc.args[0]) if exc.args else ""
     text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-    detail = " ".join(_DIAGNOSTIC_NOISE.sub(" ", text).split()) or state
+    # Only the driver's words are masked: the rest of the message is ours and never holds credentials.
+    detail = " ".join(_DIAGNOSTIC_NOISE.sub(" ", _masked(text, settings, password)).split()) or state
     where = settings.where()
     user = settings.user or odbc_pairs(settings.odbc or "").get("uid") or "this login"
     database = settings.database or odbc_pairs(settings.odbc or "").get("database") or "the database"
@@ -124,7 +125,7 @@ def explain(exc: Exception, settings: ServerSettings, driver: str | None, passwo
         )
     else:
         message = f"SQL Server error at {where}: {detail} (SQLSTATE {state})"
-    return _masked(message, settings, password)
+    return message
 
 
 # --------------------------------------------------------------------- reading
