@@ -70,3 +70,29 @@ def test_library_does_not_import_the_cli() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_wheel_contains_every_catalog_query(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    queries = sorted((ROOT / "src" / "datamigrate_cli" / "extract" / "queries").glob("*.sql"))
+    assert queries
+    for query in queries:
+        assert f"datamigrate_cli/extract/queries/{query.name}" in names
+
+
+def test_installed_package_loads_catalog_queries_from_itself(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    code = (
+        "import datamigrate_cli.extract.sys_catalog as c; "
+        f"assert c.__file__.startswith({str(target)!r}), c.__file__; "
+        "print(all(c.load_query(name).startswith('-- ' + name + ':') for name in c.QUERIES))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

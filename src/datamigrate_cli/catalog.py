@@ -27,6 +27,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _only_when_set(value: object) -> bool:
+    # Fields added after format_version 1 are left out of a snapshot while they hold their
+    # default, so snapshots written before they existed stay byte-identical.
+    return not value
+
+
+def _since_v1(default: object) -> object:
+    """A field added after format_version 1: written to a snapshot only when it is set."""
+    return Field(default=default, exclude_if=_only_when_set)
+
+
 class SourceRef(_Model):
     """Where an object came from: a script file and the line its statement starts on."""
 
@@ -136,10 +147,12 @@ class Table(_Model):
 class View(_Model):
     name: ObjectName
     definition: str
-    """The whole CREATE VIEW statement, verbatim."""
+    """The whole CREATE VIEW statement, verbatim ("" when encrypted)."""
     description: str | None = None
     properties: dict[str, str] = {}
     source: SourceRef | None = None
+    encrypted: bool = _since_v1(False)
+    """Created WITH ENCRYPTION: the server does not reveal the definition."""
 
 
 class RoutineKind(StrEnum):
@@ -163,6 +176,7 @@ class Routine(_Model):
     definition: str
     description: str | None = None
     source: SourceRef | None = None
+    encrypted: bool = _since_v1(False)
 
 
 class Trigger(_Model):
@@ -172,6 +186,7 @@ class Trigger(_Model):
     events: tuple[str, ...] = ()
     definition: str
     source: SourceRef | None = None
+    encrypted: bool = _since_v1(False)
 
 
 class UserType(_Model):
@@ -204,6 +219,17 @@ class Schema(_Model):
     properties: dict[str, str] = {}
 
 
+class Dependency(_Model):
+    """A module (view, routine, trigger) that names another object; only a live server knows these."""
+
+    referencing: ObjectName
+    referenced: ObjectName
+    referenced_database: str | None = None
+    """Set when the referenced object is in another database."""
+    referenced_server: str | None = None
+    """Set when the referenced object is on a linked server."""
+
+
 class UnparsedStatement(_Model):
     """A statement datamigrate could not understand: kept, never dropped silently."""
 
@@ -229,6 +255,8 @@ class Catalog(_Model):
     unparsed: tuple[UnparsedStatement, ...] = ()
     skipped: dict[str, int] = {}
     """Statements understood and deliberately not modelled (data, session settings), by kind."""
+    dependencies: tuple[Dependency, ...] = _since_v1(())
+    """From sys.sql_expression_dependencies (live servers only)."""
 
     @cached_property
     def tables_by_key(self) -> dict[str, Table]:
@@ -291,3 +319,50 @@ def write_snapshot(catalog: Catalog, path: Path) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def origin_independent(catalog: Catalog) -> Catalog:
+    """The catalog without what depends on where it was read from, to compare a server with its scripts.
+
+    Taken out: origin, database name, server version, row counts and dependencies (only a server
+    knows them); `source` file:line references and the script reader's notes, `unparsed` and `skipped`
+    (only scripts have them). Constraints and indexes are sorted by name: scripts list them in
+    declaration order, a server in creation order.
+    """
+
+    def by_name(items: tuple) -> tuple:
+        return tuple(sorted(items, key=lambda item: ((item.name or "").lower(), repr(item))))
+
+    def plain(obj):
+        return obj.model_copy(update={"source": None})
+
+    tables = tuple(
+        table.model_copy(
+            update={
+                "source": None,
+                "row_count": None,
+                "unique_constraints": by_name(table.unique_constraints),
+                "foreign_keys": by_name(table.foreign_keys),
+                "checks": by_name(table.checks),
+                "indexes": by_name(table.indexes),
+            }
+        )
+        for table in catalog.tables
+    )
+    return catalog.model_copy(
+        update={
+            "origin": "",
+            "database": None,
+            "server_version": None,
+            "tables": tables,
+            "views": tuple(map(plain, catalog.views)),
+            "routines": tuple(map(plain, catalog.routines)),
+            "triggers": tuple(map(plain, catalog.triggers)),
+            "user_types": tuple(map(plain, catalog.user_types)),
+            "sequences": tuple(map(plain, catalog.sequences)),
+            "synonyms": tuple(map(plain, catalog.synonyms)),
+            "unparsed": (),
+            "skipped": {},
+            "dependencies": (),
+        }
+    )

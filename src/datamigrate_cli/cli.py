@@ -59,15 +59,115 @@ def main_options(
 
 @app.command()
 def extract(
-    ddl: DdlOption,
+    ddl: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--ddl", help="A .sql script, a folder of scripts, or an SSDT project folder. Repeatable."
+        ),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            help="SQL Server to read: host, host,port or host\\instance.", rich_help_panel="Live server"
+        ),
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database to read.", rich_help_panel="Live server")
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="SQL Server login; the password comes from DATAMIGRATE_MSSQL_PASSWORD or a prompt.",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    trusted: Annotated[
+        bool | None,
+        typer.Option("--trusted/--no-trusted", help="Windows authentication.", rich_help_panel="Live server"),
+    ] = None,
+    odbc: Annotated[
+        str | None,
+        typer.Option(
+            help="A raw ODBC connection string (Azure AD and anything else), without the password.",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    driver: Annotated[
+        str | None,
+        typer.Option(
+            help="ODBC driver (default: ODBC Driver 18 for SQL Server, then 17, then FreeTDS).",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    encrypt: Annotated[
+        bool | None,
+        typer.Option(
+            "--encrypt/--no-encrypt",
+            help="Encrypt the connection (default: the driver's).",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    trust_server_certificate: Annotated[
+        bool | None,
+        typer.Option(
+            "--trust-server-certificate/--no-trust-server-certificate",
+            help="Accept the server's certificate without checking it.",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    timeout: Annotated[
+        int | None, typer.Option(help="Login timeout in seconds (default 15).", rich_help_panel="Live server")
+    ] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only objects matching this schema.object glob, e.g. 'sales.*'. Repeatable.",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Leave out objects matching this schema.object glob. Repeatable.",
+            rich_help_panel="Live server",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Settings file (default: ./datamigrate.yml when it exists).", rich_help_panel="Live server"
+        ),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the snapshot.")] = Path(
         "schema.json"
     ),
 ) -> None:
-    """Read T-SQL scripts into a schema snapshot (schema.json).
+    """Read T-SQL scripts, or a live SQL Server, into a schema snapshot (schema.json).
 
     Example: [bold]datamigrate extract --ddl db/ -o schema.json[/bold]
+
+    Example: [bold]datamigrate extract --server db.example.com,1433 --database retail --user reader[/bold]
+
+    Live-server settings: the command line first, then DATAMIGRATE_MSSQL_<SETTING> environment variables (DATAMIGRATE_MSSQL_SERVER, _DATABASE, _USER, _ODBC, _DRIVER, _TIMEOUT...), then the [bold]mssql:[/bold] section of datamigrate.yml, then the defaults.
+
+    The password is read only from DATAMIGRATE_MSSQL_PASSWORD, or asked for: never from the command line.
     """
+    if ddl and (server or odbc):
+        raise typer.BadParameter(
+            "give one source: --ddl scripts or a server (--server / --odbc)", param_hint="--ddl"
+        )
+    if ddl:
+        _extract_scripts(ddl, output)
+        return
+    command_line = {
+        "server": server, "database": database, "user": user, "trusted": trusted, "odbc": odbc,
+        "driver": driver, "encrypt": encrypt, "trust_server_certificate": trust_server_certificate,
+        "timeout": timeout, "include": include, "exclude": exclude,
+    }  # fmt: skip
+    _extract_server(command_line, config, output)
+
+
+def _extract_scripts(ddl: list[Path], output: Path) -> None:
     from .extract import extract_scripts
 
     catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
@@ -81,6 +181,53 @@ def extract(
         out.print(
             f"[yellow]{len(catalog.unparsed)} statement(s) could not be read[/yellow]: "
             f"listed under 'unparsed' in {output} and in the migration report."
+        )
+
+
+def _extract_server(command_line: dict, config: Path | None, output: Path) -> None:
+    from .extract import PASSWORD_VARIABLE, Secret, extract_server, password_from, resolve_settings
+
+    settings = resolve_settings(command_line, os.environ, config)
+    if not settings.server and not settings.odbc:
+        raise typer.BadParameter(
+            "give a source: --ddl scripts, or a server with --server (or --odbc, DATAMIGRATE_MSSQL_SERVER, "
+            "datamigrate.yml)",
+            param_hint="--ddl / --server",
+        )
+    if settings.odbc is None and not settings.trusted and not settings.user:
+        raise typer.BadParameter("give --user (SQL Server login) or --trusted (Windows)", param_hint="--user")
+    password = password_from(os.environ) if settings.needs_password else None
+    if settings.needs_password and password is None:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter(
+                f"no password: set {PASSWORD_VARIABLE} (it is never taken from the command line)",
+                param_hint="--user",
+            )
+        password = Secret(
+            typer.prompt(f"Password for {settings.user or 'the login'}", hide_input=True, err=True)
+        )
+
+    connected = False
+
+    def progress(name: str, rows: int, seconds: float) -> None:
+        nonlocal connected
+        if not connected:
+            connected = True
+            err.print(f"Reading the catalog of {escape(settings.where())}, one query per kind of object")
+        err.print(f"  {name:<20} {rows:>7} rows  {seconds:6.2f}s", highlight=False)
+
+    catalog = extract_server(settings, password, on_query=progress)
+    write_snapshot(catalog, output)
+    out.print(
+        f"Extracted {len(catalog.tables)} tables, {len(catalog.views)} views, {len(catalog.routines)} "
+        f"procedures/functions, {len(catalog.triggers)} triggers from {catalog.database} "
+        f"({catalog.server_version}) -> [bold]{output}[/bold]",
+        highlight=False,
+    )
+    encrypted = [str(o.name) for o in (*catalog.views, *catalog.routines, *catalog.triggers) if o.encrypted]
+    if encrypted:
+        out.print(
+            f"[yellow]{len(encrypted)} encrypted module(s)[/yellow] kept without their text: {', '.join(encrypted)}"
         )
 
 

@@ -1,5 +1,16 @@
 """extract: a SQL Server database (scripts, or a live server) -> the Catalog."""
 
 from .ddl import ExtractSummary, extract_scripts
+from .server import extract_server
+from .settings import PASSWORD_VARIABLE, Secret, ServerSettings, password_from, resolve_settings
 
-__all__ = ["ExtractSummary", "extract_scripts"]
+__all__ = [
+    "PASSWORD_VARIABLE",
+    "ExtractSummary",
+    "Secret",
+    "ServerSettings",
+    "extract_scripts",
+    "extract_server",
+    "password_from",
+    "resolve_settings",
+]

@@ -40,7 +40,7 @@ from ..catalog import (
     View,
 )
 from ..errors import InputError
-from .script import ScriptNotes, Statement, find_sql_files, statements_of
+from .script import ScriptNotes, Statement, find_sql_files, iter_words, statements_of
 from .tokens import SyntaxProblem, Tokens
 
 DEFAULT_SCHEMA = "dbo"
@@ -1071,3 +1071,18 @@ def _require_sql(catalog: Catalog, files: list[Path], summary: ExtractSummary) -
             f"{names}: no T-SQL statement was recognised in {summary.statements} statement(s); "
             "is this a SQL Server script?"
         )
+
+
+def read_module(text: str) -> View | Routine | Trigger | None:
+    """One module's CREATE text read as a script's would be: its kind, parameters, trigger events.
+
+    The live extractor uses this on `sys.sql_modules` text, so that both sources read module headers
+    the same way. Returns None when the text is not one view, routine or trigger this reader understands.
+    """
+    builder = _Builder()
+    words = list(iter_words(text, 1))
+    builder.add(Statement(text=text, file="", line=1, first_word=words[0].upper() if words else ""))
+    found = [*builder.views.values(), *builder.routines.values(), *builder.triggers.values()]
+    if builder.unparsed or len(found) != 1:
+        return None
+    return found[0].model_copy(update={"source": None})
