@@ -22,7 +22,7 @@ system-packages:
 
 demo: $(STAMP)
 	rm -rf demo-output
-	$(BIN)/datamigrate migrate --ddl examples/retail -o demo-output/retail_dbt
+	$(BIN)/datamigrate migrate --ddl examples/retail -o demo-output/retail_dbt --level build --sample-rows 20
 
 test: $(STAMP) system-packages
 	$(BIN)/pytest

@@ -15,3 +15,49 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.fail(f"the shared corpora are missing at {CORPORA} (set DATAMIGRATE_CORPORA)")
     return CORPORA
+
+
+@pytest.fixture
+def postgres(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The PostgreSQL server the suite builds on (127.0.0.1:5432, database test, unless set otherwise)."""
+    import psycopg2
+
+    settings = {
+        "DATAMIGRATE_PG_HOST": os.environ.get("DATAMIGRATE_PG_HOST", "127.0.0.1"),
+        "DATAMIGRATE_PG_PORT": os.environ.get("DATAMIGRATE_PG_PORT", "5432"),
+        "DATAMIGRATE_PG_USER": os.environ.get("DATAMIGRATE_PG_USER", "postgres"),
+        "DATAMIGRATE_PG_DATABASE": os.environ.get("DATAMIGRATE_PG_DATABASE", "test"),
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    try:
+        psycopg2.connect(
+            host=settings["DATAMIGRATE_PG_HOST"], port=settings["DATAMIGRATE_PG_PORT"],
+            user=settings["DATAMIGRATE_PG_USER"], dbname=settings["DATAMIGRATE_PG_DATABASE"],
+            password=os.environ.get("DATAMIGRATE_PG_PASSWORD", ""), connect_timeout=5,
+        ).close()  # fmt: skip
+    except psycopg2.Error as exc:
+        pytest.fail(f"PostgreSQL is not reachable ({exc}); start it, or deselect with -m 'not postgres'")
+    return settings
+
+
+@pytest.fixture
+def validate_schemas(postgres: dict[str, str]):
+    """A function listing the throwaway schemas `validate --level build` left on the server."""
+    return lambda: _validate_schemas(postgres)
+
+
+def _validate_schemas(settings: dict[str, str]) -> list[str]:
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host=settings["DATAMIGRATE_PG_HOST"], port=settings["DATAMIGRATE_PG_PORT"],
+        user=settings["DATAMIGRATE_PG_USER"], dbname=settings["DATAMIGRATE_PG_DATABASE"],
+        password=os.environ.get("DATAMIGRATE_PG_PASSWORD", ""),
+    )  # fmt: skip
+    try:
+        cursor = connection.cursor()
+        cursor.execute("select nspname from pg_namespace where nspname like 'datamigrate_validate_%'")
+        return sorted(row[0] for row in cursor.fetchall())
+    finally:
+        connection.close()

@@ -80,3 +80,28 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
         )
     assert verdict["warnings"] == []
     assert verdict["sample_rows"] == {str(table.name): 20 for table in catalog.tables}
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", CASES)
+def test_corpus_builds_on_postgres(name: str, corpora: Path, tmp_path: Path, validate_schemas) -> None:
+    snapshot = tmp_path / "schema.json"
+    project = tmp_path / "project"
+    assert (
+        runner.invoke(app, ["extract", "--ddl", str(corpora / CASES[name][0]), "-o", str(snapshot)]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["generate", str(snapshot), "-o", str(project), "--target", "postgres"])
+    assert result.exit_code == 0, result.output
+    before = validate_schemas()
+
+    result = runner.invoke(
+        app, ["validate", str(project), "--level", "build", "--sample-rows", "20", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert verdict["ok"] and verdict["target"] == "postgres" and verdict["summary"]["model"]["error"] == 0
+    assert verdict["summary"]["test"]["ok"] == verdict["summary"]["test"]["total"] > 0
+    assert set(verdict["sample_rows"].values()) == {20}
+    assert validate_schemas() == before  # the throwaway schema is gone

@@ -187,3 +187,49 @@ def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> Non
     assert kept.is_file() and kept.parent == (project / "target").resolve()
     run(project, "--level", "build")
     assert list((project / "target").glob("datamigrate_validate_*.duckdb")) == [kept]
+
+
+@pytest.mark.postgres
+def test_postgres_build_keeps_its_schema_only_when_asked(
+    small_project: Path, tmp_path: Path, validate_schemas
+) -> None:
+    import psycopg2
+
+    project = tmp_path / "project"
+    shutil.copytree(small_project, project)
+    before = validate_schemas()
+    result = run(
+        project, "--level", "build", "--target", "postgres", "--sample-rows", "5", "--format", "json"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["target"] == "postgres" and validate_schemas() == before
+
+    result = run(project, "--level", "build", "--target", "postgres", "--keep", "--format", "json")
+    kept = json.loads(result.stdout)["kept"].removeprefix("schema ")
+    assert validate_schemas() == sorted([*before, kept])
+    connection = psycopg2.connect(
+        host=os.environ["DATAMIGRATE_PG_HOST"], port=os.environ["DATAMIGRATE_PG_PORT"],
+        user=os.environ["DATAMIGRATE_PG_USER"], dbname=os.environ["DATAMIGRATE_PG_DATABASE"],
+    )  # fmt: skip
+    connection.autocommit = True
+    connection.cursor().execute(f'drop schema "{kept}" cascade')
+    connection.close()
+
+
+def test_an_unreachable_postgres_is_one_line_without_the_password(small_project: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again when the block ends
+    secret = "s3cret-Pa55word"
+    environment = os.environ | {
+        "DATAMIGRATE_PG_HOST": "127.0.0.1", "DATAMIGRATE_PG_PORT": str(port), "DATAMIGRATE_PG_PASSWORD": secret,
+    }  # fmt: skip
+    command = ["--debug", "validate", str(small_project), "--level", "build", "--target", "postgres"]
+    result = subprocess.run(
+        [sys.executable, "-m", "datamigrate_cli", *command], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 4
+    assert "cannot connect to PostgreSQL" in result.stderr and "DATAMIGRATE_PG_HOST" in result.stderr
+    assert secret not in result.stdout + result.stderr

@@ -339,7 +339,7 @@ def migrate(
         result = run_generate(catalog, output, target, project_name)
     _print_generate(result, heading="[bold]generate[/bold]  ")
     report = _validate(output, chosen, None, sample_rows, keep=False, quiet=False)
-    _print_validation(report, heading="[bold]validate[/bold]  ")
+    _print_validation(report, heading="[bold]validate[/bold]  ", every_model=False)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
 
 
@@ -410,13 +410,14 @@ _STYLE = {
 }
 
 
-def _print_validation(report, heading: str = "") -> None:
+def _print_validation(report, heading: str = "", every_model: bool = True) -> None:
+    """A table of the models (or only of those with a problem) and of the tests that did not pass."""
     table = Table(title=f"dbt {report.level.value} on {report.target}: {report.project}", show_lines=False)
     for name in ("kind", "name", "status", "time", "where", "message"):
         table.add_column(name, overflow="fold" if name == "message" else None)
     for node in report.nodes:
-        if node.kind == "test" and node.verdict.value == "ok":
-            continue  # passing tests are counted in the summary; the table shows what needs a look
+        if node.verdict.value == "ok" and (node.kind == "test" or not every_model):
+            continue  # counted in the summary line
         verdict = node.verdict.value
         where = f"{node.path}:{node.line}" if node.path and node.line else node.path or ""
         origin = f" (from {node.origin})" if node.origin and node.message else ""

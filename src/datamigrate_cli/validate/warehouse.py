@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..catalog import Catalog, Table
+from ..catalog import Catalog, ForeignKey, Table
 from ..errors import DbtError
 from ..targets import Target, target_type
 from .sample import sample_rows
@@ -32,8 +33,9 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
-class Warehouse:
-    """Base: subclasses give a DB-API connection, naming, and how dbt reaches the same place."""
+class Warehouse(ABC):
+    """A place to build in: a DB-API connection, the names of source tables there, and the
+    environment variables and dbt vars that point the project's profile at the same place."""
 
     target: Target
     env: dict[str, str]
@@ -42,13 +44,21 @@ class Warehouse:
     where: str
     """Where it is, for a person who kept it."""
 
-    def connect(self): ...
+    @abstractmethod
+    def connect(self):
+        """A DB-API connection in autocommit mode."""
 
-    def relation(self, table: Table) -> str: ...
+    @abstractmethod
+    def relation(self, table: Table) -> str:
+        """The quoted name a source table has here."""
 
-    def prepare(self, cursor, catalog: Catalog) -> None: ...
+    @abstractmethod
+    def prepare(self, cursor, catalog: Catalog) -> None:
+        """Create the schemas the source tables go in."""
 
-    def drop(self) -> None: ...
+    @abstractmethod
+    def drop(self) -> None:
+        """Remove everything the build created, unless kept."""
 
     def load(self, catalog: Catalog, rows_per_table: int) -> Loaded:
         """Create every source table (and fill it when rows_per_table > 0)."""
@@ -101,7 +111,7 @@ class Warehouse:
                     loaded.warnings.append(
                         f"{table.name}: CHECK {check.name or check.expression} not applied to the sample rows"
                     )
-        deletes = [self._orphans(table, fk) for table in catalog.tables for fk in table.foreign_keys]
+        deletes = [self._orphans(catalog, table, fk) for table in catalog.tables for fk in table.foreign_keys]
         deletes = [statement for statement in deletes if statement]
         for _ in range(len(catalog.tables) + 1):
             removed = 0
@@ -111,9 +121,9 @@ class Warehouse:
             if not removed:
                 break
 
-    def _orphans(self, table: Table, fk) -> str | None:
-        parent = self._catalog_tables.get(fk.referenced.key)
-        if parent is None:
+    def _orphans(self, catalog: Catalog, table: Table, fk: ForeignKey) -> str | None:
+        parent = catalog.table(fk.referenced)
+        if parent is None or len(fk.columns) != len(fk.referenced_columns):
             return None
         joined = " and ".join(
             f"p.{_quote(theirs)} = c.{_quote(ours)}"
@@ -132,11 +142,8 @@ class Warehouse:
             else:
                 cursor.executemany(statement, rows)
         except Exception:  # a CHECK our translation cannot run, a value the type rejects: reported
-            self.recover(cursor)
             return False
         return True
-
-    def recover(self, cursor) -> None: ...
 
 
 class DuckDBWarehouse(Warehouse):
@@ -156,7 +163,6 @@ class DuckDBWarehouse(Warehouse):
         return duckdb.connect(str(self.path))
 
     def prepare(self, cursor, catalog: Catalog) -> None:
-        self._catalog_tables = catalog.tables_by_key
         for schema in sorted({table.name.schema_ for table in catalog.tables}):
             cursor.execute(f"create schema if not exists {_quote(schema)}")
 
@@ -203,15 +209,11 @@ class PostgresWarehouse(Warehouse):
         return connection
 
     def prepare(self, cursor, catalog: Catalog) -> None:
-        self._catalog_tables = catalog.tables_by_key
         cursor.execute(f"create schema {_quote(self.schema)}")
         self.created = True
 
     def relation(self, table: Table) -> str:
         return f"{_quote(self.schema)}.{_quote(f'{table.name.schema_}__{table.name.name}')}"
-
-    def recover(self, cursor) -> None:
-        pass  # autocommit: a failed statement leaves nothing to roll back
 
     def drop(self) -> None:
         if self.keep or not self.created:
