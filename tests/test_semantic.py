@@ -64,10 +64,12 @@ def test_semantic_check(name: str) -> None:
         assert expected.lower() in findings["model.p.mart"].message.lower()
 
 
-def test_postgres_refuses_a_boolean_compared_with_a_number() -> None:
-    sql = "select * from db.main.stg where (tier = 'A') = 1"
+@pytest.mark.parametrize("condition", ["(tier = 'A') = 1", "tier = 1"])
+def test_postgres_refuses_a_boolean_or_text_compared_with_a_number(condition: str) -> None:
+    sql = f"select * from db.main.stg where {condition}"
     assert check_models(manifest(sql), CATALOG, DUCKDB) == {}
     assert "type clash" in check_models(manifest(sql), CATALOG, TARGETS["postgres"])["model.p.mart"].message
+    assert check_models(manifest(sql.replace("1", "'1'")), CATALOG, TARGETS["postgres"]) == {}
 
 
 # ------------------------------------------------------------------ sample rows keep CHECKs

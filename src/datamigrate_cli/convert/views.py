@@ -133,6 +133,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
         return result
     _concatenation_to_pipes(qualified)
     _bit_literals_to_booleans(qualified)
+    _text_compared_with_numbers(qualified)
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)
     if result.errors:
@@ -211,6 +212,22 @@ def _concatenation_to_pipes(tree: exp.Expression) -> None:
     for add in list(tree.find_all(exp.Add)):
         if _is_text(add.this) or _is_text(add.expression):
             add.replace(exp.DPipe(this=add.this, expression=add.expression))
+
+
+def _text_compared_with_numbers(tree: exp.Expression) -> None:
+    """`code = 1` on a text column: SQL Server converts the text to a number (int ranks above
+    char); PostgreSQL refuses the comparison, so the conversion is written out."""
+    for comparison in list(tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        for side, other in ((comparison.left, comparison.right), (comparison.right, comparison.left)):
+            if (
+                isinstance(other, exp.Literal)
+                and other.is_number
+                and not isinstance(side, exp.Literal)
+                and _is_text(side)
+            ):
+                number = "INT" if other.is_int else "DECIMAL(38, 10)"
+                side.replace(exp.cast(side.copy(), exp.DataType.build(number)))
+                break
 
 
 def _bit_literals_to_booleans(tree: exp.Expression) -> None:

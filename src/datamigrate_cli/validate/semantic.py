@@ -142,9 +142,10 @@ def _type_clash(tree: exp.Expression, dialect: str) -> Finding | None:
     for node in tree.find_all(*_COMPARISONS, *_ARITHMETIC, exp.Add, exp.Sub):
         left, right = node.left, node.right
         classes = (_class(left.type), _class(right.type))
-        literal = any(isinstance(side, (exp.Literal, exp.Null, exp.Placeholder)) for side in (left, right))
-        if literal and not (dialect == "postgres" and "boolean" in classes and "number" in classes):
-            continue  # a literal converts implicitly, except PostgreSQL's `flag = 0`
+        if any(isinstance(side, (exp.Literal, exp.Null, exp.Placeholder)) for side in (left, right)):
+            number_literal = any(isinstance(side, exp.Literal) and side.is_number for side in (left, right))
+            if not (dialect == "postgres" and number_literal and {"boolean", "text"} & set(classes)):
+                continue  # a literal converts implicitly, except a number on PostgreSQL (`flag = 0`)
         if None in classes or classes[0] == classes[1]:
             continue
         if isinstance(node, (exp.Add, exp.Sub)) and "temporal" in classes and "number" in classes:
