@@ -82,16 +82,31 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
     assert verdict["sample_rows"] == {str(table.name): 20 for table in catalog.tables}
 
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "retail"
+
+
+@pytest.mark.slow
+def test_the_example_database_builds_on_duckdb(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    result = runner.invoke(app, ["migrate", "--ddl", str(EXAMPLE), "-o", str(project), "--level", "build"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["validate", str(project), "--level", "build", "--sample-rows", "20", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert verdict["summary"]["model"]["error"] == 0 and verdict["summary"]["test"]["fail"] == 0
+    assert set(verdict["sample_rows"].values()) == {20}
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", [*CASES, "retail example"])
 def test_corpus_builds_on_postgres(name: str, corpora: Path, tmp_path: Path, validate_schemas) -> None:
     snapshot = tmp_path / "schema.json"
     project = tmp_path / "project"
-    assert (
-        runner.invoke(app, ["extract", "--ddl", str(corpora / CASES[name][0]), "-o", str(snapshot)]).exit_code
-        == 0
-    )
+    source = EXAMPLE if name == "retail example" else corpora / CASES[name][0]
+    assert runner.invoke(app, ["extract", "--ddl", str(source), "-o", str(snapshot)]).exit_code == 0
     result = runner.invoke(app, ["generate", str(snapshot), "-o", str(project), "--target", "postgres"])
     assert result.exit_code == 0, result.output
     before = validate_schemas()

@@ -233,3 +233,29 @@ def test_an_unreachable_postgres_is_one_line_without_the_password(small_project:
     assert result.returncode == 4
     assert "cannot connect to PostgreSQL" in result.stderr and "DATAMIGRATE_PG_HOST" in result.stderr
     assert secret not in result.stdout + result.stderr
+
+
+def test_compile_needs_no_warehouse_even_for_incremental_models(tmp_path: Path) -> None:
+    import socket
+
+    catalog, _ = extract_scripts([SMALL])
+    project = tmp_path / "project"
+    generate(catalog, project, target="postgres")
+    (project / "models" / "marts" / "shop" / "visits_incremental.sql").write_text(
+        "{{ config(materialized='incremental', unique_key='customer_id') }}\n"
+        "select customer_id, visit_date from {{ ref('stg_shop__visit') }}\n"
+        "{% if is_incremental() %} where visit_date > (select max(visit_date) from {{ this }}) {% endif %}\n",
+        encoding="utf-8",
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the block ends
+    for level in ("compile", "semantic"):
+        result = run(project, "--level", level, "--format", "json", DATAMIGRATE_PG_HOST="127.0.0.1",
+                     DATAMIGRATE_PG_PORT=str(port))  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        report = json.loads(result.stdout)
+        assert report["target"] == "postgres"
+        assert {"visits_incremental", "shop__customer_spend"} <= {
+            n["name"] for n in report["nodes"] if n["verdict"] == "ok"
+        }

@@ -133,6 +133,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
         return result
     _concatenation_to_pipes(qualified)
     _bit_literals_to_booleans(qualified)
+    _apply_to_lateral_joins(qualified)
     _text_compared_with_numbers(qualified)
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)
@@ -228,6 +229,19 @@ def _text_compared_with_numbers(tree: exp.Expression) -> None:
                 number = "INT" if other.is_int else "DECIMAL(38, 10)"
                 side.replace(exp.cast(side.copy(), exp.DataType.build(number)))
                 break
+
+
+def _apply_to_lateral_joins(tree: exp.Expression) -> None:
+    """CROSS APPLY -> JOIN LATERAL ... ON TRUE, OUTER APPLY -> LEFT JOIN LATERAL ... ON TRUE.
+    sqlglot writes no ON for DuckDB, which then rejects the join."""
+    for join in list(tree.find_all(exp.Join)):
+        lateral = join.this
+        if isinstance(lateral, exp.Lateral) and lateral.args.get("cross_apply") is not None:
+            outer = lateral.args["cross_apply"] is False
+            lateral.set("cross_apply", None)
+            join.set("side", "LEFT" if outer else None)
+            join.set("kind", None)
+            join.set("on", exp.true())
 
 
 def _bit_literals_to_booleans(tree: exp.Expression) -> None:

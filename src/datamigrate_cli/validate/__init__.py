@@ -22,6 +22,7 @@ from ..dbt.project import SNAPSHOT
 from ..dbt.runner import NodeResult, load_manifest, run_dbt
 from ..errors import DbtError, InputError
 from ..targets import TARGETS, Target
+from .locate import line_in, needle_in, test_place
 from .report import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
 from .semantic import Finding, check_models, parse_compiled
 from .warehouse import open_warehouse
@@ -112,27 +113,26 @@ def _verdict(
     kind = "model" if node.resource_type == "model" else "test"
     if kind == "test":
         test = manifest.get("nodes", {}).get(node.unique_id, {})
-        path, line, origin = _test_place(directory, test, manifest, origins)
+        path, line, origin = test_place(directory, test, manifest, origins)
         if verdict in {Verdict.FAIL, Verdict.WARN} and message:
             message = f"{_test_subject(test, manifest)}: {message}"
         elif verdict == Verdict.SKIPPED:
             message = "not run: the model it tests failed"
         return NodeVerdict(kind, node.name, path or node.path, verdict, message, line, origin, node.seconds)
 
-    needle, compiled_line = _needle(message or ""), None
+    needle, compiled_line = needle_in(message or ""), None
     finding = findings.get(node.unique_id)
     if level == Level.COMPILE and verdict == Verdict.OK:
         parsed = parse_compiled(node.compiled_sql or "", target.dialect)
         finding = parsed if isinstance(parsed, Finding) else None
-    if finding is not None and verdict in {Verdict.OK, Verdict.ERROR}:
-        if not finding.warning:
-            verdict = Verdict.ERROR
-        elif verdict == Verdict.OK:
-            verdict = Verdict.WARN
+    if finding is not None and not finding.warning and verdict in {Verdict.OK, Verdict.ERROR}:
+        verdict = Verdict.ERROR  # the semantic message names the column and line; the database's may not
         message, needle, compiled_line = finding.message, finding.needle, finding.compiled_line
+    elif finding is not None and verdict == Verdict.OK:
+        verdict, message = Verdict.WARN, finding.message
     if verdict == Verdict.SKIPPED:
         message = "not run: something it depends on failed"
-    line = compiled_line or _line_in(directory, node.path, needle)
+    line = compiled_line or line_in(directory, node.path, needle)
     origin = origins.get(node.path or "")
     return NodeVerdict(kind, node.name, node.path, verdict, message, line, origin, node.seconds)
 
@@ -167,64 +167,9 @@ def _parse_failure(directory: Path, error: str, report: ValidationReport, origin
         return
     path = found.group(1)
     jinja_line = re.search(r"\bline (\d+)\b", error)
-    line = int(jinja_line.group(1)) if jinja_line else _line_in(directory, path, _needle(error))
+    line = int(jinja_line.group(1)) if jinja_line else line_in(directory, path, needle_in(error))
     name = Path(path).stem
     report.nodes.append(NodeVerdict("model", name, path, Verdict.ERROR, error, line, origins.get(path)))
-
-
-def _needle(message: str) -> str | None:
-    """What to look for in a model file to find the line a dbt or database message is about."""
-    patterns = (
-        r"LINE \d+:\s*(.+?)\s*\^",  # DuckDB and PostgreSQL quote the offending line
-        r"node named '([^']+)'",
-        r"source named '[^.']+\.([^']+)'",
-    )
-    for pattern in patterns:
-        found = re.search(pattern, message)
-        if found:
-            return re.split(r"/\*|--|\.\.\.", found.group(1))[0].strip() or None
-    return None
-
-
-def _line_in(directory: Path, path: str | None, needle: str | None) -> int | None:
-    if not path or not needle:
-        return None
-    try:
-        lines = (directory / path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for number, text in enumerate(lines, start=1):
-        if needle in text:
-            return number
-    lowered = needle.lower()
-    word = re.compile(rf"(?<![\w]){re.escape(lowered)}(?![\w])")
-    for number, text in enumerate(lines, start=1):
-        if not text.lstrip().startswith("--") and word.search(text.lower()):
-            return number
-    return None
-
-
-def _test_place(
-    directory: Path, test: dict, manifest: dict, origins: dict[str, Origin]
-) -> tuple[str | None, int | None, Origin | None]:
-    """A data test is declared in a YAML file, under its model and column."""
-    path = test.get("original_file_path")
-    model = manifest.get("nodes", {}).get(test.get("attached_node") or "", {})
-    origin = origins.get(model.get("original_file_path", ""))
-    if not path or not model:
-        return path, None, origin
-    try:
-        lines = (directory / path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return path, None, origin
-    line = None
-    for number, text in enumerate(lines, start=1):
-        stripped = text.strip()
-        if line is None and stripped == f"- name: {model['name']}":
-            line = number
-        elif line is not None and test.get("column_name") and stripped == f"- name: {test['column_name']}":
-            return path, number, origin
-    return path, line, origin
 
 
 def _test_subject(test: dict, manifest: dict) -> str:
