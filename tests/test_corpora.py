@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from datamigrate_cli.catalog import read_snapshot
 from datamigrate_cli.cli import app
+from datamigrate_cli.targets import TARGETS
 
 CASES = {
     # name: (script, tables, columns, primary keys, foreign keys, views)
@@ -120,3 +121,31 @@ def test_corpus_builds_on_postgres(name: str, corpora: Path, tmp_path: Path, val
     assert verdict["summary"]["test"]["ok"] == verdict["summary"]["test"]["total"] > 0
     assert set(verdict["sample_rows"].values()) == {20}
     assert validate_schemas() == before  # the throwaway schema is gone
+
+
+WAREHOUSES = [name for name in TARGETS if name not in {"duckdb", "postgres"}]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", WAREHOUSES)
+@pytest.mark.parametrize("name", ["northwind", "pubs", "chinook", "sakila", "adventureworks-dw"])
+def test_corpus_compiles_for_every_target(name: str, target: str, corpora: Path, tmp_path: Path) -> None:
+    snapshot = tmp_path / "schema.json"
+    project = tmp_path / "project"
+    assert (
+        runner.invoke(app, ["extract", "--ddl", str(corpora / CASES[name][0]), "-o", str(snapshot)]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["generate", str(snapshot), "-o", str(project), "--target", target])
+    assert result.exit_code == 0, result.output
+    report = json.loads((project / "migration_report.json").read_text(encoding="utf-8"))
+    enabled = sum(
+        item["kind"] in {"table", "view"} and item["status"] != "needs review" for item in report["objects"]
+    )
+
+    result = runner.invoke(app, ["validate", str(project), "--level", "semantic", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert verdict["target"] == target and verdict["summary"]["model"]["ok"] == enabled
+    if not TARGETS[target].adapter_installed:  # never reported as a dbt pass
+        assert verdict["checked_by"] == "sqlglot" and "not installed" in verdict["warnings"][0]

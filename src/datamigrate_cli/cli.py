@@ -434,6 +434,8 @@ def _print_validation(report, heading: str = "", every_model: bool = True) -> No
     counts = report.summary()
     models, tests = counts["model"], counts["test"]
     verdict = "[green]passed[/green]" if report.ok else "[red]failed[/red]"
+    if report.checked_by != "dbt":
+        verdict += f" ({report.checked_by} only, not dbt)"
     rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
     out.print(
         f"{heading}{report.level.value} {verdict} on {report.target}: "

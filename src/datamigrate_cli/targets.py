@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import importlib.util
+from dataclasses import dataclass
 
 from .catalog import Column
 from .errors import InputError
@@ -20,7 +21,14 @@ class Target:
     """SQL Server base type -> target type; `{n}`, `{p}`, `{s}` are length, precision, scale."""
     unbounded_text: str
     """The target's text type without a length (for MAX and for types it cannot bound)."""
-    profile_output: dict[str, str] = field(default_factory=dict)
+    extra: str | None = None
+    """The pip extra that installs its dbt adapter (None: installed with datamigrate)."""
+    max_length: str | None = None
+    """How a MAX length is written, when the target has one (SQL Server: max)."""
+
+    @property
+    def adapter_installed(self) -> bool:
+        return importlib.util.find_spec(f"dbt.adapters.{self.adapter}") is not None
 
 
 _COMMON = {
@@ -99,6 +107,141 @@ TARGETS: dict[str, Target] = {
         unbounded_text="text",
     ),
 }
+_TEXT_EVERYWHERE = dict.fromkeys(
+    ["char", "nchar", "varchar", "nvarchar", "sysname", "text", "ntext", "xml", "sql_variant", "hierarchyid",
+     "uniqueidentifier"],
+    "{text}",
+)  # fmt: skip
+
+
+def _with_text(types: dict[str, str], text: str) -> dict[str, str]:
+    return {name: template.replace("{text}", text) for name, template in types.items()}
+
+
+TARGETS["snowflake"] = Target(
+    name="snowflake",
+    dialect="snowflake",
+    adapter="snowflake",
+    types=_COMMON
+    | {
+        "decimal": "number({p},{s})",
+        "numeric": "number({p},{s})",
+        "money": "number(19,4)",
+        "smallmoney": "number(10,4)",
+        "float": "float",
+        "real": "float",
+        "datetime": "timestamp_ntz",
+        "datetime2": "timestamp_ntz",
+        "smalldatetime": "timestamp_ntz",
+        "datetimeoffset": "timestamp_tz",
+        "char": "varchar({n})",
+        "nchar": "varchar({n})",
+        "uniqueidentifier": "varchar(36)",
+        "text": "varchar",
+        "ntext": "varchar",
+        "xml": "varchar",
+        "sql_variant": "variant",
+        "hierarchyid": "varchar",
+        "binary": "binary",
+        "varbinary": "binary",
+        "image": "binary",
+        "rowversion": "binary(8)",
+        "timestamp": "binary(8)",
+        "geography": "geography",
+        "geometry": "geometry",
+    },
+    unbounded_text="varchar",
+    extra="snowflake",
+)
+TARGETS["bigquery"] = Target(
+    name="bigquery",
+    dialect="bigquery",
+    adapter="bigquery",
+    types=_with_text(_TEXT_EVERYWHERE, "string")
+    | {
+        "bigint": "int64",
+        "int": "int64",
+        "smallint": "int64",
+        "tinyint": "int64",
+        "bit": "bool",
+        "decimal": "bignumeric({p},{s})",  # NUMERIC holds only 29 digits before the point
+        "numeric": "bignumeric({p},{s})",
+        "money": "numeric(19,4)",
+        "smallmoney": "numeric(10,4)",
+        "float": "float64",
+        "real": "float64",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "datetime2": "datetime",
+        "smalldatetime": "datetime",
+        "datetimeoffset": "timestamp",
+        "binary": "bytes",
+        "varbinary": "bytes",
+        "image": "bytes",
+        "rowversion": "bytes",
+        "timestamp": "bytes",
+        "geography": "geography",
+        "geometry": "string",
+    },
+    unbounded_text="string",
+    extra="bigquery",
+)
+TARGETS["databricks"] = Target(
+    name="databricks",
+    dialect="databricks",
+    adapter="databricks",
+    types=_COMMON
+    | _with_text(_TEXT_EVERYWHERE, "string")
+    | {
+        "float": "double",
+        "real": "float",
+        "time": "string",  # Databricks has no time-of-day type
+        "datetime": "timestamp_ntz",
+        "datetime2": "timestamp_ntz",
+        "smalldatetime": "timestamp_ntz",
+        "datetimeoffset": "timestamp",
+        "binary": "binary",
+        "varbinary": "binary",
+        "image": "binary",
+        "rowversion": "binary",
+        "timestamp": "binary",
+        "geography": "string",
+        "geometry": "string",
+    },
+    unbounded_text="string",
+    extra="databricks",
+)
+_SQLSERVER_NATIVE = [
+    "bigint", "int", "smallint", "tinyint", "bit", "money", "smallmoney", "float", "real", "date", "datetime",
+    "smalldatetime", "uniqueidentifier", "text", "ntext", "xml", "image", "sql_variant", "hierarchyid",
+    "geography", "geometry",
+]  # fmt: skip
+TARGETS["sqlserver"] = Target(
+    name="sqlserver",
+    dialect="tsql",
+    adapter="sqlserver",
+    types={name: name for name in _SQLSERVER_NATIVE}
+    | {
+        "decimal": "decimal({p},{s})",
+        "numeric": "numeric({p},{s})",
+        "time": "time",
+        "datetime2": "datetime2",
+        "datetimeoffset": "datetimeoffset",
+        "char": "char({n})",
+        "nchar": "nchar({n})",
+        "varchar": "varchar({n})",
+        "nvarchar": "nvarchar({n})",
+        "binary": "binary({n})",
+        "varbinary": "varbinary({n})",
+        "rowversion": "binary(8)",  # a copy of a rowversion is a plain 8-byte value
+        "timestamp": "binary(8)",
+        "sysname": "nvarchar(128)",
+    },
+    unbounded_text="nvarchar(max)",
+    extra="sqlserver",
+    max_length="max",
+)
 DEFAULT_TARGET = "duckdb"
 
 
@@ -119,7 +262,7 @@ def target_type(target: Target, column: Column) -> str | None:
         return None if column.data_type == "computed" else target.unbounded_text
     if "{n}" in template:
         if column.max_length is None or column.max_length < 0:
-            return target.unbounded_text
+            return template.format(n=target.max_length) if target.max_length else target.unbounded_text
         return template.format(n=column.max_length)
     if "{p}" in template:
         return template.format(p=column.precision or 18, s=column.scale or 0)

@@ -132,8 +132,9 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
     if result.errors:
         return result
     _concatenation_to_pipes(qualified)
-    _bit_literals_to_booleans(qualified)
-    _apply_to_lateral_joins(qualified)
+    if target.dialect != "tsql":  # SQL Server itself keeps bit and APPLY
+        _bit_literals_to_booleans(qualified)
+        _apply_to_lateral_joins(qualified)
     _text_compared_with_numbers(qualified)
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)

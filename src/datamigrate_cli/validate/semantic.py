@@ -16,6 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
 
 from ..catalog import Catalog, Column, Table
 from ..targets import Target, target_type
@@ -76,7 +77,7 @@ def _check(
         return Finding(f"compiled SQL is not a query but a {type(tree).__name__}", warning=True), {}
     tree = _lowercased(tree)
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    schema: dict[str, dict[str, Columns]] = {}
+    tables: dict[str, dict[str, Columns]] = {}
     for table in tree.find_all(exp.Table):
         if not table.name or (not table.db and table.name in ctes):
             continue
@@ -86,8 +87,9 @@ def _check(
             return Finding(
                 f"reads {shown}, which is neither a source table nor a model", needle=table.name
             ), {}
-        schema.setdefault(table.db, {})[table.name] = columns
+        tables.setdefault(table.db, {})[table.name] = columns
     outputs = {select.alias_or_name: "" for select in tree.selects if select.alias_or_name != "*"}
+    schema = MappingSchema(tables, dialect=dialect, normalize=False)  # names are lower case already
     try:
         qualified = qualify(tree, schema=schema, dialect=dialect, validate_qualify_columns=True)
     except OptimizeError as exc:
@@ -175,7 +177,13 @@ def _type_sql(data_type: exp.DataType | None, dialect: str) -> str:
 
 def _type_name(table: Table, column: Column, target: Target) -> str:
     declared = target_type(target, column)
-    return declared if declared is not None else computed_type(table, column, target)
+    if declared is None:
+        return computed_type(table, column, target)
+    try:
+        exp.DataType.build(declared, dialect=target.dialect)
+    except (SqlglotError, ValueError):
+        return ""  # a type sqlglot does not know (hierarchyid): its columns are checked without a type
+    return declared
 
 
 def computed_type(table: Table, column: Column, target: Target) -> str:

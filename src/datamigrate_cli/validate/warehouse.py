@@ -19,7 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from ..catalog import Catalog, ForeignKey, Table
-from ..errors import DbtError
+from ..errors import DbtError, InputError
 from ..targets import Target, target_type
 from .sample import sample_rows
 from .semantic import computed_type
@@ -231,7 +231,7 @@ def open_warehouse(project: Path, target: Target, keep: bool) -> Warehouse:
         return DuckDBWarehouse(project, target, keep)
     if target.name == "postgres":
         return PostgresWarehouse(target, keep)
-    raise DbtError(f"--level build runs on duckdb or postgres, not {target.name}; use --level semantic")
+    raise InputError(f"--level build runs on duckdb or postgres, not {target.name}; use --level semantic")
 
 
 def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
