@@ -104,7 +104,8 @@ def break_project(source: Path, into: Path, case: Case) -> int:
 
 def test_the_unbroken_project_passes_every_level(small_project: Path) -> None:
     for level in LEVELS:
-        result = run(small_project, "--level", level, "--sample-rows", "10", "--format", "json")
+        sample = ["--sample-rows", "10"] if level == "build" else []
+        result = run(small_project, "--level", level, *sample, "--format", "json")
         assert result.returncode == 0, (level, result.stdout, result.stderr)
         report = json.loads(result.stdout)
         assert report["ok"] and report["level"] == level and report["report_version"] == 2
@@ -172,6 +173,11 @@ def test_semantic_needs_the_snapshot(small_project: Path, tmp_path: Path) -> Non
         and "schema.json" in result.stderr
         and "--level compile" in result.stderr
     )
+
+
+def test_sample_rows_need_the_build_level(small_project: Path) -> None:
+    result = run(small_project, "--level", "semantic", "--sample-rows", "5")
+    assert result.returncode == 2 and "only applies to --level build" in result.stderr
 
 
 def test_an_unknown_profile_output_is_bad_input(small_project: Path) -> None:

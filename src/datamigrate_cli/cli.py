@@ -300,9 +300,8 @@ def validate(
 
     Example: [bold]datamigrate validate dbt_project/ --level build --sample-rows 50[/bold]
     """
-    from .validate import Level
 
-    chosen = Level(_choice(level, [lv.value for lv in Level], "--level"))
+    chosen = _level(level, sample_rows, keep)
     fmt = _choice(output_format, ["text", "json"], "--format")
     report = _validate(project, chosen, target, sample_rows, keep, quiet=fmt == "json")
     _publish(report, fmt, junit_xml)
@@ -326,9 +325,8 @@ def migrate(
     """
     from .extract import extract_scripts
     from .generate import generate as run_generate
-    from .validate import Level
 
-    chosen = Level(_choice(level, [lv.value for lv in Level], "--level"))
+    chosen = _level(level, sample_rows, keep=False)
     catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
     out.print(
         f"[bold]extract[/bold]   {len(catalog.tables)} tables, {len(catalog.views)} views, "
@@ -456,6 +454,16 @@ def _read_snapshot(path: Path):
         raise SnapshotError(str(exc)) from None
     except UnicodeDecodeError:
         raise SnapshotError(f"{path}: not a text file; pass the schema.json written by `extract`") from None
+
+
+def _level(value: str, sample_rows: int, keep: bool):
+    from .validate import Level
+
+    level = Level(_choice(value, [lv.value for lv in Level], "--level"))
+    for option, given in (("--sample-rows", sample_rows), ("--keep", keep)):
+        if given and level != Level.BUILD:
+            raise typer.BadParameter(f"only applies to --level build, not {level.value}", param_hint=option)
+    return level
 
 
 def _choice(value: str, allowed: list[str], option: str) -> str:
