@@ -28,7 +28,10 @@ FLAGS: dict[str, tuple[str, str]] = {
     "DM201": ("warning", "TRY_CONVERT/TRY_CAST raises on this target where SQL Server returns NULL"),
     "DM202": ("error", "CONVERT style not rewritten: the target would format or read the value differently"),
     "DM203": ("error", "FORMAT pattern or culture not rewritten: only common .NET patterns in en-US are"),
-    "DM204": ("warning", "TOP PERCENT/WITH TIES without ORDER BY or with DISTINCT: left to the target"),
+    "DM204": (
+        "warning",
+        "TOP PERCENT without ORDER BY (rows depend on the plan), or on a DISTINCT query (not rewritten)",
+    ),
     "DM205": ("warning", "SELECT ... INTO: the INTO table is dropped, the model is the SELECT"),
     "DM206": ("warning", "DATALENGTH of varchar counts UTF-8 bytes on the target: exact for ASCII text only"),
     "DM207": ("warning", "search pattern not a literal: compared case-sensitively on the target"),
@@ -133,13 +136,23 @@ DATEDIFF: dict[str, dict[str, str]] = {
     },
 }
 """DATEDIFF date part -> dialect -> template over {a} (start) and {b} (end)."""
+DATEDIFF["NANOSECOND"] = {
+    "duckdb": _duckdb_diff("microsecond") + " * 1000",
+    "postgres": _PG_EPOCH_DIFF.format(unit="microseconds", scale="1000000000"),
+}
 _DATEDIFF_ALIASES = {
-    "DAYOFYEAR": "DAY",
-    "DY": "DAY",
-    "Y": "DAY",
-    "WEEKDAY": "DAY",
-    "DW": "DAY",
-    "ISO_WEEK": "WEEK",
+    **dict.fromkeys(("YY", "YYYY"), "YEAR"),
+    **dict.fromkeys(("QQ", "Q"), "QUARTER"),
+    **dict.fromkeys(("MM", "M"), "MONTH"),
+    # dayofyear and weekday boundaries are day boundaries
+    **dict.fromkeys(("DAYOFYEAR", "DY", "Y", "DD", "D", "WEEKDAY", "DW", "W"), "DAY"),
+    **dict.fromkeys(("WK", "WW"), "WEEK"),
+    "HH": "HOUR",
+    **dict.fromkeys(("MI", "N"), "MINUTE"),
+    **dict.fromkeys(("SS", "S"), "SECOND"),
+    "MS": "MILLISECOND",
+    "MCS": "MICROSECOND",
+    "NS": "NANOSECOND",
 }
 
 DATEPART: dict[str, dict[str, str]] = {
@@ -161,25 +174,48 @@ DATEPART: dict[str, dict[str, str]] = {
         "duckdb": "CAST(EXTRACT(SECOND FROM {d}) AS INT)",
         "postgres": "CAST(FLOOR(EXTRACT(SECOND FROM {d})) AS INT)",
     },
+    "DAYOFYEAR": {
+        "duckdb": "CAST(EXTRACT(DOY FROM {d}) AS INT)",
+        "postgres": "CAST(EXTRACT(DOY FROM {d}) AS INT)",
+    },
+    "MICROSECOND": {
+        "duckdb": "CAST(EXTRACT(MICROSECONDS FROM {d}) % 1000000 AS INT)",
+        "postgres": "CAST(EXTRACT(MICROSECONDS FROM {d}) AS INT) % 1000000",
+    },
+    "NANOSECOND": {
+        "duckdb": "CAST(EXTRACT(MICROSECONDS FROM {d}) % 1000000 AS INT) * 1000",
+        "postgres": "(CAST(EXTRACT(MICROSECONDS FROM {d}) AS INT) % 1000000) * 1000",
+    },
     "MILLISECOND": {
         "duckdb": "CAST(EXTRACT(MICROSECONDS FROM {d}) // 1000 % 1000 AS INT)",
         "postgres": "CAST(FLOOR(EXTRACT(MICROSECONDS FROM {d}) / 1000) AS INT) % 1000",
     },
 }
 """DATEPART parts whose target EXTRACT differs from SQL Server -> dialect -> template over {d}."""
-_DATEPART_PLAIN = {"YEAR", "QUARTER", "MONTH", "DAY", "DAYOFYEAR", "DOY", "HOUR", "MINUTE"}
+_DATEPART_PLAIN = {"YEAR", "QUARTER", "MONTH", "DAY", "HOUR", "MINUTE"}
 """Parts EXTRACT gets right; the result is only cast to INT (PostgreSQL's EXTRACT is numeric)."""
 
 DATENAME_NUMERIC: dict[str, str] = {
     "%Y": "YEAR",
-    "%d": "DAY",
+    "%y": "YEAR",  # yy
+    "quarter": "QUARTER",
+    "qq": "QUARTER",
+    "q": "QUARTER",
+    "%d": "DAY",  # also dy, which sqlglot reads as day: cannot be told apart here
     "%j": "DAYOFYEAR",
+    "%W": "WEEK",
+    "%h": "HOUR",
+    "%I": "HOUR",  # hh: DATENAME(hh) is the 24-hour number, not a 12-hour clock
     "%H": "HOUR",
     "%M": "MINUTE",
     "%S": "SECOND",
-    "%W": "WEEK",
+    "%f": "MILLISECOND",
+    "%Mcro%S": "MICROSECOND",
+    "%Ma%Mo%S": "NANOSECOND",
+    "%V": "WEEKISO",
 }
-"""DATENAME parts that are numbers: strftime code sqlglot produced -> DATEPART part (no zero padding)."""
+"""DATENAME parts that are numbers: the format sqlglot produced for DATENAME(part) -> DATEPART part.
+DATENAME gives the number as text without zero padding ('5', not '05')."""
 
 CONVERT_STYLES: dict[int, dict[str, str]] = {
     1: {"duckdb": "%m/%d/%y", "postgres": "MM/DD/YY"},
@@ -247,24 +283,6 @@ _NUMBER_PATTERNS = {
     "0.00": ("F", 2),
     "0": ("F", 0),
 }
-_DATE_FORMAT_TOKENS = {
-    # .NET custom date format token -> (duckdb strftime, postgres to_char)
-    "yyyy": ("%Y", "YYYY"),
-    "yy": ("%y", "YY"),
-    "MMMM": ("%B", "FMMonth"),
-    "MMM": ("%b", "Mon"),
-    "MM": ("%m", "MM"),
-    "dddd": ("%A", "FMDay"),
-    "ddd": ("%a", "Dy"),
-    "dd": ("%d", "DD"),
-    "HH": ("%H", "HH24"),
-    "hh": ("%I", "HH12"),
-    "mm": ("%M", "MI"),
-    "ss": ("%S", "SS"),
-    "tt": ("%p", "AM"),
-    "fff": ("%g", "MS"),
-}
-_DATE_FORMAT_LITERALS = set(" -/:.,T")
 
 PATTERN_POSITION = {
     "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, '{re}', 'i') THEN length(regexp_extract({s}, '{re_prefix}', 1, 'i')) + 1 ELSE 0 END",
@@ -479,7 +497,7 @@ def _comparison(node: exp.Binary, context: _Context) -> exp.Expression | None:
 
 def _like(node: exp.Like, context: _Context) -> exp.Expression | None:
     """LIKE is case-insensitive in SQL Server's default collation: ILIKE (both targets have it)."""
-    return exp.ILike(this=node.this, expression=node.expression)
+    return exp.ILike(**{key: value for key, value in node.args.items() if value is not None})
 
 
 def _in(node: exp.In, context: _Context) -> exp.Expression | None:
@@ -511,6 +529,8 @@ def _cast(node: exp.Cast, context: _Context) -> exp.Expression | None:
         return None
     if to.this in TEXT_TYPES:
         return _truncated(node, to, source)
+    if to.this == T.FLOAT and not _text_length(to):
+        node.set("to", exp.DataType.build("DOUBLE"))  # float is float(53); PostgreSQL's FLOAT is real
     return None
 
 
@@ -644,6 +664,8 @@ def _datalength(node: exp.Anonymous, context: _Context) -> exp.Expression | None
     value_type = _type(value)
     if value_type in (T.NCHAR, T.NVARCHAR):
         return exp.Mul(this=exp.Literal.number(2), expression=exp.Length(this=value.copy()))
+    if isinstance(value, exp.Uuid):
+        value_type = T.UUID
     if value_type in DATALENGTH_FIXED:
         size = exp.Literal.number(DATALENGTH_FIXED[value_type])
         return exp.case().when(exp.Is(this=value.copy(), expression=exp.null()), exp.null()).else_(size)
@@ -832,7 +854,10 @@ def _date_arg(node: exp.Expression) -> exp.Expression:
 
 
 def _date_add(node: exp.DateAdd, context: _Context) -> exp.Expression | None:
-    """DATEADD keeps the type of its date (a date stays a date), and truncates a fractional number."""
+    """DATEADD keeps the type of its date (a date stays a date; text becomes datetime), and
+    truncates a fractional number."""
+    if _is_text(node.this):
+        node.set("this", exp.Cast(this=node.this.copy(), to=exp.DataType.build("DATETIME")))
     number = node.expression
     if _type(number) in EXACT_TYPES | FLOAT_TYPES:
         node.set("expression", exp.Cast(this=exp.func("TRUNC", number.copy()), to=exp.DataType.build("INT")))
@@ -864,14 +889,20 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
     value = node.this
     is_datename = isinstance(value, exp.Cast) and value.to.this == T.DATETIME2
     if is_datename and fmt in DATENAME_NUMERIC:
-        part = DATENAME_NUMERIC[fmt]
-        extract = fill("EXTRACT({part} FROM {d})", context.dialect, part=part, d=value)
-        number = (
-            _extract(extract, context)
-            if part not in DATEPART
-            else _extract(exp.Extract(this=exp.var(part), expression=value.copy()), context)
-        )
-        return exp.Cast(this=number or extract, to=exp.DataType.build(TEXT_TYPE[context.dialect]))
+        extract = exp.Extract(this=exp.var(DATENAME_NUMERIC[fmt]), expression=value.copy())
+        number = _extract(extract, context) or extract
+        return exp.Cast(this=number, to=exp.DataType.build(TEXT_TYPE[context.dialect]))
+    if fmt is None:
+        return None
+    fmt = fmt.replace("tt", "%p")  # .NET's AM/PM designator, which sqlglot leaves as text
+    if re.search(r"[A-Za-z]", re.sub(r"%-?[A-Za-z]", "", fmt)):
+        context.flag("DM203", f"FORMAT pattern with parts that were not converted: '{fmt}'")
+        return None
+    node.set("format", exp.Literal.string(fmt))
+    if "%p" in fmt and context.dialect == "postgres":
+        # sqlglot's to_char mapping has no AM/PM code: spell the format out and add it
+        text = exp.TimeToStr(this=exp.column("__dm_arg_d"), format=exp.Literal.string(fmt)).sql("postgres")
+        return fill(text.replace("%p", "AM").replace("__dm_arg_d", "{d}"), "postgres", d=value)
     return None
 
 
@@ -953,15 +984,18 @@ def _top_by_window(
     """TOP (n) PERCENT keeps ceil(rows * n / 100) rows; WITH TIES keeps rows tied with the last
     one. Neither exists on the targets: number the rows in a window and filter outside."""
     order = node.args.get("order")
-    if order is None or node.args.get("distinct"):
-        context.flag("DM204", "TOP PERCENT/WITH TIES without ORDER BY or with DISTINCT")
+    if node.args.get("distinct"):
+        context.flag("DM204", "TOP PERCENT/WITH TIES on a DISTINCT query is not rewritten")
         return None
+    if order is None:
+        context.flag("DM204", "TOP PERCENT without ORDER BY: which rows is up to the plan, as on SQL Server")
     inner = node.copy()
     inner.set("limit", None)
     inner.set("order", None)
     names = list(inner.named_selects)
     over = exp.Window(
-        this=exp.RowNumber() if not options.args.get("with_ties") else exp.Rank(), order=order.copy()
+        this=exp.RowNumber() if not options.args.get("with_ties") else exp.Rank(),
+        order=order.copy() if order is not None else None,
     )
     inner.select(exp.alias_(over, "__dm_rank"), copy=False)
     count = limit.expression.copy()
