@@ -50,7 +50,7 @@ class Flag:
 
     @property
     def severity(self) -> str:
-        """ "error" when the converted SQL would mean something else, "warning" otherwise."""
+        """`error` when the converted SQL would mean something else, `warning` otherwise."""
         return FLAGS[self.code][0]
 
     def __str__(self) -> str:
@@ -269,10 +269,6 @@ NUMBER_FORMATS: dict[str, dict[str, str]] = {
     "F": {
         "duckdb": "format('{{:.{n}f}}', ROUND(CAST({x} AS DECIMAL(38, 10)), {n}))",
         "postgres": "to_char(ROUND(CAST({x} AS NUMERIC), {n}), 'FM999999999999999990{point}')",
-    },
-    "P": {
-        "duckdb": "format('{{:,.{n}f}} %', ROUND(CAST({x} AS DECIMAL(38, 10)) * 100, {n}))",
-        "postgres": "to_char(ROUND(CAST({x} AS NUMERIC) * 100, {n}), 'FM999,999,999,999,999,990{point}') || ' %'",
     },
 }
 """FORMAT numeric specifier -> dialect -> template over {x}, {n} decimals, {point} ('.000' for n=3)."""
@@ -743,6 +739,7 @@ def _str(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
 
 
 def _getutcdate(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
+    """GETUTCDATE/SYSUTCDATETIME: UTC time without a time zone."""
     return context.template(UTC_NOW, "GETUTCDATE")
 
 
@@ -793,6 +790,7 @@ def _replace(node: exp.Replace, context: _Context) -> exp.Expression | None:
 
 
 def _stuff(node: exp.Stuff, context: _Context) -> exp.Expression | None:
+    """STUFF: NULL for a start outside the string or a negative length (see the STUFF table)."""
     return context.template(
         STUFF, "STUFF", s=node.this, start=node.args["start"], n=node.args["length"], r=node.expression
     )
@@ -894,6 +892,10 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
         return exp.Cast(this=number, to=exp.DataType.build(TEXT_TYPE[context.dialect]))
     if fmt is None:
         return None
+    culture = _string_literal(node.args.get("culture"))
+    if culture is not None and culture.lower() != "en-us":
+        context.flag("DM203", f"FORMAT with culture '{culture}'")
+        return None
     fmt = fmt.replace("tt", "%p")  # .NET's AM/PM designator, which sqlglot leaves as text
     if re.search(r"[A-Za-z]", re.sub(r"%-?[A-Za-z]", "", fmt)):
         context.flag("DM203", f"FORMAT pattern with parts that were not converted: '{fmt}'")
@@ -907,7 +909,7 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
 
 
 def _number_to_str(node: exp.NumberToStr, context: _Context) -> exp.Expression | None:
-    """FORMAT(number, 'N2' | 'P1' | '#,##0.00' | ...) in en-US."""
+    """FORMAT(number, 'N2' | 'F3' | '#,##0.00' | ...) in en-US (the us_english session default)."""
     fmt = _string_literal(node.args.get("format"))
     culture = _string_literal(node.args.get("culture"))
     if culture is not None and culture.lower() != "en-us":
@@ -925,7 +927,7 @@ def _number_to_str(node: exp.NumberToStr, context: _Context) -> exp.Expression |
 def _number_spec(fmt: str) -> tuple[str, int] | None:
     if fmt in _NUMBER_PATTERNS:
         return _NUMBER_PATTERNS[fmt]
-    match = re.fullmatch(r"([NnFfPp])(\d{0,2})", fmt)
+    match = re.fullmatch(r"([NnFf])(\d{0,2})", fmt)
     if match is None:
         return None
     kind = match.group(1).upper()
@@ -938,6 +940,7 @@ def _current_timestamp(node: exp.CurrentTimestamp, context: _Context) -> exp.Exp
 
 
 def _date_from_parts(node: exp.DateFromParts, context: _Context) -> exp.Expression | None:
+    """DATEFROMPARTS -> make_date (sqlglot writes DATE_FROM_PARTS, which PostgreSQL lacks)."""
     return context.template(
         MAKE_DATE, "DATEFROMPARTS", y=node.args["year"], m=node.args["month"], d=node.args["day"]
     )
@@ -968,6 +971,7 @@ def _national(node: exp.National, context: _Context) -> exp.Expression | None:
 
 
 def _select(node: exp.Select, context: _Context) -> exp.Expression | None:
+    """SELECT ... INTO: the model is the SELECT (flagged); TOP PERCENT / WITH TIES by a window."""
     if node.args.get("into") is not None:
         context.flag("DM205", "SELECT ... INTO: the INTO table is dropped; the model is the SELECT")
         node.set("into", None)
