@@ -322,6 +322,8 @@ DATALENGTH_FIXED: dict[exp.DataType.Type, int] = {
 LENGTH_BYTES = {"duckdb": "strlen({s})", "postgres": "octet_length({s})"}
 RTRIM_SPACES = {d: "rtrim({s}, ' ')" for d in ("duckdb", "postgres")}
 TEXT_TYPE = {"duckdb": "VARCHAR", "postgres": "TEXT"}
+FLOAT_SLASH = {"duckdb"}
+"""Dialects whose `/` divides integers as floats (their `//` truncates toward zero)."""
 NO_LATERAL: set[str] = set()
 """Dialects without LATERAL joins (APPLY is flagged there)."""
 
@@ -471,14 +473,11 @@ def _add(node: exp.Add, context: _Context) -> exp.Expression | None:
 
 
 def _div(node: exp.Div, context: _Context) -> exp.Expression | None:
-    """Integer / integer is integer division truncating toward zero (7 / 2 = 3, -7 / 2 = -3)."""
-    if _type(node.this) in INTEGER_TYPES and _type(node.expression) in INTEGER_TYPES:
-        node.set("typed", True)
-        if context.dialect == "duckdb":
-            return exp.Cast(
-                this=exp.func("TRUNC", exp.Div(this=node.this.copy(), expression=node.expression.copy())),
-                to=exp.DataType.build("BIGINT"),
-            )
+    """Integer / integer is integer division truncating toward zero (7 / 2 = 3, -7 / 2 = -3):
+    PostgreSQL's `/` on integers does that; DuckDB's `/` is float division, its `//` truncates."""
+    both_integers = _type(node.this) in INTEGER_TYPES and _type(node.expression) in INTEGER_TYPES
+    if both_integers and context.dialect in FLOAT_SLASH:
+        return exp.IntDiv(this=node.this, expression=node.expression)
     return None
 
 
