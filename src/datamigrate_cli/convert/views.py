@@ -2,7 +2,8 @@
 
 sqlglot parses the T-SQL and qualifies every column against the Catalog; then our own rewrites
 turn table references into `ref()` calls, column names into the staging models' snake_case
-names, and string `+` into `||`. What cannot be converted is returned as reasons, never guessed.
+names; `semantics.rewrite` makes the expressions mean on the target what they meant on SQL
+Server. What cannot be converted is returned as reasons, never guessed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlglot.optimizer.scope import traverse_scope
 
 from ..catalog import Column, ObjectName, View
 from ..targets import Target
+from . import semantics
 from .naming import RESERVED, NameSpace
 
 _PLACEHOLDER = "__datamigrate_ref_{}__"
@@ -113,15 +115,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
 
     schema = _sqlglot_schema(relations, reads)
     try:
-        qualified = qualify(
-            query.copy(),
-            schema=schema,
-            db="dbo",
-            dialect="tsql",
-            quote_identifiers=False,
-            validate_qualify_columns=True,
-        )
-        annotate_types(qualified, schema=schema, dialect="tsql")
+        qualified = annotate(query, schema)
     except (OptimizeError, SqlglotError) as exc:
         result.errors.append(f"a column could not be resolved against the Catalog: {_first_line(exc)}")
         return result
@@ -131,11 +125,13 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
     _flag_unsupported(query, result)
     if result.errors:
         return result
-    _concatenation_to_pipes(qualified)
-    if target.dialect != "tsql":  # SQL Server itself keeps bit and APPLY
+    if target.dialect != "tsql":  # on SQL Server itself the T-SQL already means what it meant
         _bit_literals_to_booleans(qualified)
-        _apply_to_lateral_joins(qualified)
-    _text_compared_with_numbers(qualified)
+        _text_compared_with_numbers(qualified)
+        for flag in semantics.rewrite(qualified, target.dialect):
+            (result.errors if flag.severity == "error" else result.warnings).append(str(flag))
+    if result.errors:
+        return result
     _target_types(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result)
     if result.errors:
@@ -152,6 +148,23 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
         sql = sql.replace(f'"{placeholder}"', placeholder).replace(placeholder, f"{{{{ ref('{model}') }}}}")
     result.sql = sql
     return result
+
+
+def annotate(query: exp.Query, schema: dict) -> exp.Query:
+    """A qualified copy of `query` with SQL Server types on every node (what the rewrites read).
+
+    Raises OptimizeError or SqlglotError when a column cannot be resolved.
+    """
+    qualified = qualify(
+        query.copy(),
+        schema=schema,
+        db="dbo",
+        dialect="tsql",
+        quote_identifiers=False,
+        validate_qualify_columns=True,
+    )
+    annotate_types(qualified, schema=schema, dialect="tsql")
+    return qualified
 
 
 def _sqlglot_schema(relations: dict[str, Relation], keys: set[str]) -> dict:
@@ -209,13 +222,6 @@ def _flag_unsupported(tree: exp.Expression, result: ViewConversion) -> None:
             break
 
 
-def _concatenation_to_pipes(tree: exp.Expression) -> None:
-    """T-SQL `'a' + b` on strings is concatenation; on every target that is `||` (NULL-propagating too)."""
-    for add in list(tree.find_all(exp.Add)):
-        if _is_text(add.this) or _is_text(add.expression):
-            add.replace(exp.DPipe(this=add.this, expression=add.expression))
-
-
 def _text_compared_with_numbers(tree: exp.Expression) -> None:
     """`code = 1` on a text column: SQL Server converts the text to a number (int ranks above
     char); PostgreSQL refuses the comparison, so the conversion is written out."""
@@ -230,19 +236,6 @@ def _text_compared_with_numbers(tree: exp.Expression) -> None:
                 number = "INT" if other.is_int else "DECIMAL(38, 10)"
                 side.replace(exp.cast(side.copy(), exp.DataType.build(number)))
                 break
-
-
-def _apply_to_lateral_joins(tree: exp.Expression) -> None:
-    """CROSS APPLY -> JOIN LATERAL ... ON TRUE, OUTER APPLY -> LEFT JOIN LATERAL ... ON TRUE.
-    sqlglot writes no ON for DuckDB, which then rejects the join."""
-    for join in list(tree.find_all(exp.Join)):
-        lateral = join.this
-        if isinstance(lateral, exp.Lateral) and lateral.args.get("cross_apply") is not None:
-            outer = lateral.args["cross_apply"] is False
-            lateral.set("cross_apply", None)
-            join.set("side", "LEFT" if outer else None)
-            join.set("kind", None)
-            join.set("on", exp.true())
 
 
 def _bit_literals_to_booleans(tree: exp.Expression) -> None:

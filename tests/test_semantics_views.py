@@ -1,0 +1,39 @@
+"""semantics.rewrite inside view conversion: flags become warnings or errors of the view."""
+
+from __future__ import annotations
+
+import sqlglot
+
+from datamigrate_cli.convert.views import Relation, convert_view
+from datamigrate_cli.targets import TARGETS
+
+ORDERS = Relation(
+    model="stg_shop__orders",
+    columns={"id": "id", "code": "code", "placed": "placed_at"},
+    types={"id": "int", "code": "varchar(10)", "placed": "datetime"},
+)
+
+
+def convert(select: str, target: str = "duckdb"):
+    query = sqlglot.parse_one(f"CREATE VIEW v AS {select}", read="tsql").expression
+    return convert_view(query, {"dbo.orders": ORDERS}, TARGETS[target])
+
+
+def test_cross_apply_joins_lateral_on_true() -> None:
+    result = convert("SELECT o.id, x.n FROM dbo.orders AS o CROSS APPLY (SELECT o.id * 2 AS n) AS x")
+    assert not result.errors and "JOIN LATERAL" in result.sql and "ON TRUE" in result.sql
+
+
+def test_text_columns_compare_case_insensitively_and_concatenate_with_pipes() -> None:
+    result = convert("SELECT o.code + '-' + o.code AS label FROM dbo.orders AS o WHERE o.code = 'ABC'")
+    assert "LOWER(o.code) = 'abc'" in result.sql and "o.code || '-' || o.code" in result.sql
+
+
+def test_a_flag_that_changes_no_value_is_a_warning() -> None:
+    result = convert("SELECT TRY_CONVERT(int, o.code) AS n FROM dbo.orders AS o", target="postgres")
+    assert result.sql is not None and [w for w in result.warnings if w.startswith("DM201")]
+
+
+def test_a_flag_that_would_change_values_is_an_error() -> None:
+    result = convert("SELECT FORMAT(o.placed, 'C', 'de-DE') AS f FROM dbo.orders AS o")
+    assert result.sql is None and [e for e in result.errors if e.startswith("DM203")]
