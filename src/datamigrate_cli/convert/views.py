@@ -8,7 +8,9 @@ Server. What cannot be converted is returned as reasons, never guessed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
@@ -21,6 +23,9 @@ from ..catalog import Column, ObjectName, View
 from ..targets import Target
 from . import semantics
 from .naming import RESERVED, NameSpace
+
+if TYPE_CHECKING:
+    from .functions import Macro
 
 _PLACEHOLDER = "__datamigrate_ref_{}__"
 _SQLSERVER_ONLY_TYPES = {"money", "smallmoney", "uniqueidentifier", "smalldatetime", "tinyint", "bit"}
@@ -89,15 +94,23 @@ def referenced_names(query: exp.Query) -> set[str]:
     return names
 
 
-def convert_view(query: exp.Query | str, relations: dict[str, Relation], target: Target) -> ViewConversion:
+def convert_view(
+    query: exp.Query | str,
+    relations: dict[str, Relation],
+    target: Target,
+    macros: dict[str, Macro] | None = None,
+) -> ViewConversion:
     """Convert one view, given what `parse_view` returned for it (the tree is not modified).
 
-    Problems are returned in `errors` (the model must stay disabled).
+    `macros` are the scalar functions converted to macros, by lower-case schema.name: calls to them
+    become macro calls. Problems are returned in `errors` (the model must stay disabled).
     """
     result = ViewConversion()
     if isinstance(query, str):
         result.errors.append(query)
         return result
+    macros = macros or {}
+    query, calls = _macro_placeholders(query, macros)
     reads = referenced_names(query)
     missing = reads - relations.keys()
     unknown = sorted(
@@ -122,7 +135,10 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
 
     spelling = _original_spelling(query, relations, reads)
     output_names = _output_names(qualified)
-    _flag_unsupported(query, result)
+    for placeholder in qualified.find_all(exp.Anonymous):
+        if placeholder.name.lower() in calls:
+            placeholder.type = exp.DataType.build(calls[placeholder.name.lower()].return_type, dialect="tsql")
+    _flag_unsupported(query, result, calls)
     if result.errors:
         return result
     if target.dialect != "tsql":  # on SQL Server itself the T-SQL already means what it meant
@@ -146,7 +162,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
         return result
     for placeholder, model in placeholders.items():
         sql = sql.replace(f'"{placeholder}"', placeholder).replace(placeholder, f"{{{{ ref('{model}') }}}}")
-    result.sql = sql
+    result.sql = _macro_calls(sql, calls)
     return result
 
 
@@ -201,14 +217,65 @@ def _output_names(query: exp.Query) -> list[str]:
     return list(first.named_selects) if first is not None else []
 
 
-def _flag_unsupported(tree: exp.Expression, result: ViewConversion) -> None:
+def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> tuple[exp.Query, dict[str, Macro]]:
+    """Calls of functions converted to macros -> placeholder functions `dm_macro_<n>(args)`."""
+    calls: dict[str, Macro] = {}
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):
+            macro = macros.get(f"{node.this.name}.{node.expression.name}".lower())
+            if macro is not None:
+                placeholder = f"dm_macro_{len(calls)}"
+                calls[placeholder] = macro
+                return exp.Anonymous(this=placeholder, expressions=node.expression.expressions)
+        return node
+
+    return (query.transform(replace) if macros else query), calls
+
+
+def _macro_calls(sql: str, calls: dict[str, Macro]) -> str:
+    """`dm_macro_0(a, b)` in generated SQL -> `{{ schema__function('a', 'b') }}`."""
+    for placeholder, macro in calls.items():
+        found = re.search(rf"\b{placeholder}\(", sql, re.IGNORECASE)
+        while found:
+            arguments, end = _arguments(sql, found.end())
+            quoted = ", ".join("'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'" for a in arguments)
+            sql = sql[: found.start()] + f"{{{{ {macro.name}({quoted}) }}}}" + sql[end:]
+            found = re.search(rf"\b{placeholder}\(", sql, re.IGNORECASE)
+    return sql
+
+
+def _arguments(sql: str, start: int) -> tuple[list[str], int]:
+    """The top-level comma-separated arguments from `start` (just after a `(`) to its `)`."""
+    arguments, depth, quote, begin = [], 0, None, start
+    for index in range(start, len(sql)):
+        char = sql[index]
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char in ",)" and not depth:
+            arguments.append(sql[begin:index].strip())
+            begin = index + 1
+            if char == ")":
+                return arguments, index + 1
+    raise ValueError("unbalanced parentheses in generated SQL")
+
+
+def _flag_unsupported(tree: exp.Expression, result: ViewConversion, calls: dict[str, Macro]) -> None:
     """Problems found in the view as written (so messages name things as its author did)."""
     for function in tree.find_all(exp.Anonymous):
+        if function.name.lower() in calls:
+            continue
         if isinstance(function.parent, exp.Dot):
             name = f"{function.parent.this.name}.{function.name}"
             problem = (
-                f"calls the user-defined function {name}(); scalar functions are not converted yet: "
-                "convert it by hand or inline it"
+                f"calls the user-defined function {name}(), which could not become a macro "
+                "(see its entry in the report): convert it by hand or inline it"
             )
             if problem not in result.errors:
                 result.errors.append(problem)

@@ -9,7 +9,8 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..catalog import Catalog, SourceRef, Table, View
+from ..catalog import Catalog, RoutineKind, SourceRef, Table, View
+from ..convert.functions import function_as_macro, function_as_view
 from ..convert.naming import RESERVED, NameSpace, snake_case
 from ..convert.views import (
     Relation,
@@ -28,7 +29,24 @@ from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, Status
 def analyze(state: GenerateState) -> GenerateState:
     """Parse each view once, and order them so that each comes after the views it reads."""
     catalog = state["catalog"]
-    parsed = {view.name.key: parse_view(view) for view in catalog.views}
+    target = state["options"].target
+    views, notes = list(catalog.views), {}
+    macros, not_converted = {}, {}
+    for routine in catalog.routines:
+        if routine.kind in {RoutineKind.INLINE_TABLE_FUNCTION, RoutineKind.TABLE_FUNCTION}:
+            view, reason, fixed = function_as_view(routine)
+            if view is None:
+                not_converted[routine.name.key] = reason
+            else:
+                views.append(view)
+                notes[view.name.key] = fixed
+        elif routine.kind == RoutineKind.SCALAR_FUNCTION:
+            macro = function_as_macro(routine, target)
+            if isinstance(macro, str):
+                not_converted[routine.name.key] = macro
+            else:
+                macros[routine.name.key] = macro
+    parsed = {view.name.key: parse_view(view) for view in views}
     graph = {
         key: set() if isinstance(query, str) else referenced_names(query) & parsed.keys()
         for key, query in parsed.items()
@@ -38,7 +56,14 @@ def analyze(state: GenerateState) -> GenerateState:
         order = list(sorter.static_order())
     except graphlib.CycleError:
         order = sorted(graph)  # a cycle cannot convert; each view will say what it could not read
-    return {"view_order": order, "parsed_views": parsed}
+    return {
+        "views": views,
+        "view_notes": notes,
+        "macros": macros,
+        "functions_not_converted": not_converted,
+        "view_order": order,
+        "parsed_views": parsed,
+    }
 
 
 # ------------------------------------------------------------------------- plan
@@ -70,7 +95,7 @@ def plan(state: GenerateState) -> GenerateState:
             originals={c.original.lower(): c.original for c in columns},
         )
     view_models = {}
-    for view in catalog.views:
+    for view in state["views"]:
         prefix = "" if view.name.schema_.lower() == "dbo" else f"{snake_case(view.name.schema_)}__"
         view_models[view.name.key] = models.claim(view.name.name, prefix=prefix)
     return {"staging": staging, "relations": relations, "view_models": view_models}
@@ -96,7 +121,7 @@ def convert(state: GenerateState) -> GenerateState:
     relations = dict(state["relations"])
     conversions: dict[str, ViewConversion] = {}
     for key in state["view_order"]:
-        conversion = convert_view(state["parsed_views"][key], relations, target)
+        conversion = convert_view(state["parsed_views"][key], relations, target, state["macros"])
         conversions[key] = conversion
         if conversion.sql is not None:
             relations[key] = Relation(
@@ -153,34 +178,43 @@ def render(state: GenerateState) -> GenerateState:
         )
 
     marts: dict[str, list[dict]] = {}
-    for view in catalog.views:
+    catalog_views = {view.name.key for view in catalog.views}
+    for view in state["views"]:
+        kind = "view" if view.name.key in catalog_views else "inline table function"
         model = state["view_models"][view.name.key]
         folder = f"models/marts/{snake_case(view.name.schema_)}"
         path = f"{folder}/{model}.sql"
         conversion = state["conversions"][view.name.key]
         if conversion.sql is None:
-            files[path] = _disabled_model("view", view, conversion.errors)
+            files[path] = _disabled_model(kind, view, conversion.errors)
             objects.append(
-                ObjectResult("view", str(view.name), Status.NEEDS_REVIEW, model, path, view.source,
+                ObjectResult(kind, str(view.name), Status.NEEDS_REVIEW, model, path, view.source,
                              tuple(conversion.errors))
             )  # fmt: skip
             continue
+        warnings = [*state["view_notes"].get(view.name.key, []), *conversion.warnings]
         files[path] = templates.render(
             "project/view_model.sql.j2",
+            kind=kind,
             view=str(view.name),
             source_ref=_where(view.source),
-            warnings=conversion.warnings,
+            warnings=warnings,
             sql=conversion.sql,
         )
-        status = Status.CONVERTED_WITH_WARNINGS if conversion.warnings else Status.CONVERTED
-        objects.append(ObjectResult("view", str(view.name), status, model, path, view.source,
-                                    tuple(conversion.warnings)))  # fmt: skip
+        status = Status.CONVERTED_WITH_WARNINGS if warnings else Status.CONVERTED
+        objects.append(ObjectResult(kind, str(view.name), status, model, path, view.source,
+                                    tuple(warnings)))  # fmt: skip
         marts.setdefault(folder, []).append(_view_entry(model, view, conversion))
     for folder, entries in marts.items():
         schema = folder.rsplit("/", 1)[-1]
         files[f"{folder}/_{schema}__models.yml"] = _yaml_file(origin, {"version": 2, "models": entries})
 
-    objects.extend(_not_converted(catalog))
+    for macro in state["macros"].values():
+        path = f"macros/functions/{macro.name}.sql"
+        files[path] = macro.render()
+        objects.append(ObjectResult("scalar function", str(macro.function.name), Status.CONVERTED, macro.name, path,
+                                    macro.function.source, (f"a macro: {{{{ {macro.name}(...) }}}}",)))  # fmt: skip
+    objects.extend(_not_converted(catalog, state))
     return {"files": files, "objects": objects}
 
 
@@ -336,12 +370,14 @@ def _disabled_model(kind: str, obj: View, reasons: list[str]) -> str:
     )
 
 
-def _not_converted(catalog: Catalog) -> list[ObjectResult]:
-    later = "not converted yet: procedures, functions and triggers are reported for review in this version"
+def _not_converted(catalog: Catalog, state: GenerateState) -> list[ObjectResult]:
+    later = "not converted yet: procedures are reported for review in this version"
+    converted = {view.name.key for view in state["views"]} | state["macros"].keys()
     results = [
         ObjectResult(routine.kind.value.replace("_", " "), str(routine.name), Status.NEEDS_REVIEW,
-                     source=routine.source, reasons=(later,))
+                     source=routine.source, reasons=(state["functions_not_converted"].get(routine.name.key, later),))
         for routine in catalog.routines
+        if routine.name.key not in converted
     ]  # fmt: skip
     results += [
         ObjectResult("trigger", str(trigger.name), Status.NEEDS_REVIEW, source=trigger.source,

@@ -8,7 +8,8 @@ from typing import TypedDict
 
 from sqlglot import exp
 
-from ..catalog import Catalog, ObjectName, SourceRef
+from ..catalog import Catalog, ObjectName, SourceRef, View
+from ..convert.functions import Macro
 from ..convert.views import Relation, ViewConversion
 from ..targets import Target
 
@@ -63,6 +64,14 @@ class GenerateState(TypedDict, total=False):
     catalog: Catalog
     options: GenerateOptions
     # analyze
+    views: list[View]
+    """The Catalog's views, and inline table-valued functions read as views."""
+    view_notes: dict[str, list[str]]
+    """View key -> what changed on the way (a function's parameters fixed at their defaults)."""
+    macros: dict[str, Macro]
+    """Lower-case schema.name of a scalar function -> the macro it became."""
+    functions_not_converted: dict[str, str]
+    """Lower-case schema.name of a function -> why it stays for review (a DM4xx reason)."""
     view_order: list[str]
     """View keys, each after the views it reads."""
     parsed_views: dict[str, exp.Query | str]
