@@ -152,7 +152,7 @@ def test_a_broken_project_is_reported_in_every_format(name: str, small_project: 
 
     below = LEVELS.index(case.level) - 1
     if below >= 0:
-        result = run(project, "--level", LEVELS[below], *sample, "--format", "json")
+        result = run(project, "--level", LEVELS[below], "--format", "json")
         assert result.returncode == 0, f"{LEVELS[below]} should not catch a {name}: {result.stdout}"
 
 
@@ -181,8 +181,8 @@ def test_sample_rows_need_the_build_level(small_project: Path) -> None:
 
 
 def test_an_unknown_profile_output_is_bad_input(small_project: Path) -> None:
-    result = run(small_project, "--target", "snowflake")
-    assert result.returncode == 2 and "no output 'snowflake'" in result.stderr
+    result = run(small_project, "--target", "redshift")
+    assert result.returncode == 2 and "no output 'redshift'" in result.stderr
 
 
 def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> None:
@@ -203,16 +203,17 @@ def test_postgres_build_keeps_its_schema_only_when_asked(
 
     project = tmp_path / "project"
     shutil.copytree(small_project, project)
-    before = validate_schemas()
     result = run(
         project, "--level", "build", "--target", "postgres", "--sample-rows", "5", "--format", "json"
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout)["target"] == "postgres" and validate_schemas() == before
+    report = json.loads(result.stdout)
+    assert report["target"] == "postgres" and report["kept"] is None
+    assert report["warehouse"].removeprefix("schema ") not in validate_schemas()
 
     result = run(project, "--level", "build", "--target", "postgres", "--keep", "--format", "json")
     kept = json.loads(result.stdout)["kept"].removeprefix("schema ")
-    assert validate_schemas() == sorted([*before, kept])
+    assert kept in validate_schemas()
     connection = psycopg2.connect(
         host=os.environ["DATAMIGRATE_PG_HOST"], port=os.environ["DATAMIGRATE_PG_PORT"],
         user=os.environ["DATAMIGRATE_PG_USER"], dbname=os.environ["DATAMIGRATE_PG_DATABASE"],

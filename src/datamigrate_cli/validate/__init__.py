@@ -90,6 +90,7 @@ def validate_project(
             run = run_dbt("build", directory, arguments + variables, on_node, env=warehouse.env)
         finally:
             warehouse.drop()
+        report.warehouse = warehouse.where
         report.kept = warehouse.where if keep else None
         validate_schema = warehouse.vars.get("datamigrate_validate_schema")
     if run.could_not_run:

@@ -67,6 +67,8 @@ class ValidationReport:
     """Problems not tied to one model or test."""
     warnings: list[str] = field(default_factory=list)
     sample_rows: dict[str, int] = field(default_factory=dict)
+    warehouse: str | None = None
+    """Where a build ran: the DuckDB file or the PostgreSQL schema (removed afterwards unless kept)."""
     kept: str | None = None
     """With --keep: the DuckDB file or PostgreSQL schema the build ran in."""
     seconds: float = 0.0
@@ -100,6 +102,7 @@ class ValidationReport:
             "errors": self.errors,
             "warnings": self.warnings,
             "sample_rows": self.sample_rows,
+            "warehouse": self.warehouse,
             "kept": self.kept,
             "nodes": [
                 {
