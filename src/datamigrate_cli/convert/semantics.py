@@ -62,6 +62,8 @@ INTEGER_TYPES = {T.TINYINT, T.UTINYINT, T.SMALLINT, T.INT, T.BIGINT, T.BIT}
 EXACT_TYPES = {T.DECIMAL, T.MONEY, T.SMALLMONEY}
 FLOAT_TYPES = {T.FLOAT, T.DOUBLE}
 DATE_TYPES = {T.DATE}
+DATETIME_ARITHMETIC = {T.DATETIME, T.SMALLDATETIME}
+"""Types SQL Server lets you add a number of days to with `+` (not date, not datetime2)."""
 DATETIME_TYPES = {T.DATETIME, T.DATETIME2, T.SMALLDATETIME, T.TIMESTAMP, T.TIMESTAMPTZ}
 DEFAULT_TEXT_LENGTH = 30
 """CAST/CONVERT to varchar/char without a length: SQL Server uses 30."""
@@ -460,8 +462,12 @@ def _text_length(data_type: exp.DataType | None) -> int | None:
 
 def _add(node: exp.Add, context: _Context) -> exp.Expression | None:
     """`+` on two strings concatenates (NULL if either is NULL: `||` does the same). A string
-    and a number add: the string converts to the number's type (int ranks above varchar)."""
+    and a number add: the string converts to the number's type (int ranks above varchar).
+    A datetime plus a number adds days."""
     left, right = node.this, node.expression
+    for moment, number in ((left, right), (right, left)):
+        if _type(moment) in DATETIME_ARITHMETIC and _is_number(number):
+            return _add_days(moment, number, context)
     if (_is_text(left) and (_is_text(right) or _is_null(right))) or (_is_null(left) and _is_text(right)):
         return exp.DPipe(this=left, expression=right, safe=False)
     for text, number in ((left, right), (right, left)):
@@ -470,6 +476,25 @@ def _add(node: exp.Add, context: _Context) -> exp.Expression | None:
             text.replace(exp.Cast(this=text.copy(), to=target))
             return None
     return None
+
+
+def _sub(node: exp.Sub, context: _Context) -> exp.Expression | None:
+    """A datetime minus a number subtracts days."""
+    if _type(node.this) in DATETIME_ARITHMETIC and _is_number(node.expression):
+        return _add_days(node.this, node.expression, context, negate=True)
+    return None
+
+
+def _add_days(
+    moment: exp.Expression, days: exp.Expression, context: _Context, negate: bool = False
+) -> exp.Expression | None:
+    """DATEADD(day, ...) for `datetime + n`; a fraction of a day (SQL Server rounds it to its
+    1/300 s ticks) is flagged."""
+    if _type(days) not in INTEGER_TYPES:
+        context.flag("DM208", "a datetime plus a fraction of a day is not rewritten")
+        return None
+    number = exp.Neg(this=exp.Paren(this=days.copy())) if negate else days.copy()
+    return exp.DateAdd(this=moment.copy(), expression=number, unit=exp.var("DAY"))
 
 
 def _div(node: exp.Div, context: _Context) -> exp.Expression | None:
@@ -501,6 +526,38 @@ def _in(node: exp.In, context: _Context) -> exp.Expression | None:
         node.set("this", _lower(node.this))
         node.set("expressions", [_lower(e) for e in node.expressions])
     return None
+
+
+def _case(node: exp.Case, context: _Context) -> exp.Expression | None:
+    """`CASE text WHEN 'A' ...` compares case-insensitively too."""
+    subject = node.args.get("this")
+    if subject is None or not _is_text(subject):
+        return None
+    ifs = node.args.get("ifs") or []
+    if all(_is_text(branch.this) or _is_null(branch.this) for branch in ifs):
+        node.set("this", _lower(subject))
+        for branch in ifs:
+            branch.set("this", _lower(branch.this))
+    return None
+
+
+def _between(node: exp.Between, context: _Context) -> exp.Expression | None:
+    """`text BETWEEN 'a' AND 'c'` compares case-insensitively."""
+    parts = (node.this, node.args["low"], node.args["high"])
+    if all(_is_text(part) for part in parts):
+        node.set("this", _lower(parts[0]))
+        node.set("low", _lower(parts[1]))
+        node.set("high", _lower(parts[2]))
+    return None
+
+
+def _nullif(node: exp.Nullif, context: _Context) -> exp.Expression | None:
+    """NULLIF('A', 'a') is NULL: the comparison is case-insensitive, the value returned is not."""
+    first, second = node.this, node.expression
+    if not (_is_text(first) and _is_text(second)):
+        return None
+    same = exp.EQ(this=_lower(first), expression=_lower(second))
+    return exp.case().when(same, exp.null()).else_(first.copy())
 
 
 def _lower(node: exp.Expression) -> exp.Expression:
@@ -1026,7 +1083,11 @@ def _top_by_window(
 
 _HANDLERS: dict[type, Callable[..., exp.Expression | None]] = {
     exp.Add: _add,
+    exp.Sub: _sub,
     exp.Div: _div,
+    exp.Case: _case,
+    exp.Between: _between,
+    exp.Nullif: _nullif,
     exp.EQ: _comparison,
     exp.NEQ: _comparison,
     exp.GT: _comparison,
