@@ -26,7 +26,7 @@ def test_cross_apply_joins_lateral_on_true() -> None:
 
 def test_text_columns_compare_case_insensitively_and_concatenate_with_pipes() -> None:
     result = convert("SELECT o.code + '-' + o.code AS label FROM dbo.orders AS o WHERE o.code = 'ABC'")
-    assert "LOWER(o.code) = 'abc'" in result.sql and "o.code || '-' || o.code" in result.sql
+    assert "LOWER(RTRIM(o.code, ' ')) = 'abc'" in result.sql and "o.code || '-' || o.code" in result.sql
 
 
 def test_a_flag_that_changes_no_value_is_a_warning() -> None:

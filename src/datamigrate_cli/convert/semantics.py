@@ -261,6 +261,8 @@ PARSE_TEXT = {
     "postgres": "to_timestamp({s}, '{f}')",
 }
 TRY_PARSE_TEXT = {"duckdb": "try_strptime({s}, '{f}')"}
+PARSE_FORMAT_CODES = {"duckdb": {"%g": "%f"}}
+"""Codes that read differently from how they write (DuckDB's strptime has no %g)."""
 
 NUMBER_FORMATS: dict[str, dict[str, str]] = {
     # .NET numeric formats in en-US: N = grouped with 2 (or n) decimals, rounded half away from zero.
@@ -283,13 +285,13 @@ _NUMBER_PATTERNS = {
 }
 
 PATTERN_POSITION = {
-    "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, '{re}', 'i') THEN length(regexp_extract({s}, '{re_prefix}', 1, 'i')) + 1 ELSE 0 END",
-    "postgres": "regexp_instr({s}, '{re}', 1, 1, 0, 'i')",
+    "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, {re}, 'i') THEN length(regexp_extract({s}, {re_prefix}, 1, 'i')) + 1 ELSE 0 END",
+    "postgres": "regexp_instr({s}, {re}, 1, 1, 0, 'i')",
 }
 """PATINDEX with a literal pattern -> dialect -> template over {s}, {p}, '{re}' and '{re_prefix}'."""
 REPLACE_CI = {
-    "duckdb": "regexp_replace({s}, '{re}', '{to}', 'gi')",
-    "postgres": "regexp_replace({s}, '{re}', '{to}', 'gi')",
+    "duckdb": "regexp_replace({s}, {re}, {to}, 'gi')",
+    "postgres": "regexp_replace({s}, {re}, {to}, 'gi')",
 }
 """REPLACE with a literal search string, case-insensitively."""
 
@@ -322,11 +324,16 @@ DATALENGTH_FIXED: dict[exp.DataType.Type, int] = {
 }
 """DATALENGTH of fixed-size types: the bytes SQL Server stores."""
 LENGTH_BYTES = {"duckdb": "strlen({s})", "postgres": "octet_length({s})"}
-RTRIM_SPACES = {d: "rtrim({s}, ' ')" for d in ("duckdb", "postgres")}
 TEXT_TYPE = {"duckdb": "VARCHAR", "postgres": "TEXT"}
 FLOAT_SLASH = {"duckdb"}
 """Dialects whose `/` divides integers as floats (their `//` truncates toward zero)."""
 NO_LATERAL: set[str] = set()
+NON_RAISING_CAST = {"duckdb"}
+"""Dialects with a TRY_CAST that returns NULL where SQL Server's does."""
+INTEGER_EXTRACT = {"duckdb"}
+"""Dialects whose EXTRACT of year, month, ... is already an integer."""
+AM_PM_CODE = {"postgres": "AM"}
+"""to_char-style dialects: the AM/PM code sqlglot's format mapping leaves out."""
 """Dialects without LATERAL joins (APPLY is flagged there)."""
 
 
@@ -361,6 +368,8 @@ def rewrite(tree: exp.Expression, dialect: str) -> list[Flag]:
     annotated with T-SQL types (see the module docstring).
     """
     context = _Context(dialect=dialect, flags=[])
+    if dialect == "tsql":
+        return context.flags  # SQL Server (or Fabric) as the target: the T-SQL means what it says
     nodes = list(tree.walk(bfs=False))
     for node in reversed(nodes):  # children before parents: a parent sees rewritten arguments
         handler = _HANDLERS.get(type(node))
@@ -441,11 +450,6 @@ def _string_literal(node: exp.Expression | None) -> str | None:
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
-def _sql_string(value: str) -> str:
-    """`value` for a template's quoted string (templates quote with single quotes)."""
-    return value.replace("'", "''")
-
-
 def _text_length(data_type: exp.DataType | None) -> int | None:
     """The declared length of a char/varchar type; -1 for MAX; None when not given."""
     if data_type is None or not data_type.expressions:
@@ -507,11 +511,11 @@ def _div(node: exp.Div, context: _Context) -> exp.Expression | None:
 
 
 def _comparison(node: exp.Binary, context: _Context) -> exp.Expression | None:
-    """Text comparisons are case-insensitive in SQL Server's default collation: compare lower()."""
+    """Text comparisons ignore case and trailing spaces in SQL Server's default collation."""
     left, right = node.this, node.expression
     if _is_text(left) and _is_text(right):
-        node.set("this", _lower(left))
-        node.set("expression", _lower(right))
+        node.set("this", _collated(left))
+        node.set("expression", _collated(right))
     return None
 
 
@@ -523,8 +527,8 @@ def _like(node: exp.Like, context: _Context) -> exp.Expression | None:
 def _in(node: exp.In, context: _Context) -> exp.Expression | None:
     """`x IN ('a', 'b')` on text compares case-insensitively."""
     if _is_text(node.this) and node.expressions and all(_is_text(e) for e in node.expressions):
-        node.set("this", _lower(node.this))
-        node.set("expressions", [_lower(e) for e in node.expressions])
+        node.set("this", _collated(node.this))
+        node.set("expressions", [_collated(e) for e in node.expressions])
     return None
 
 
@@ -535,9 +539,9 @@ def _case(node: exp.Case, context: _Context) -> exp.Expression | None:
         return None
     ifs = node.args.get("ifs") or []
     if all(_is_text(branch.this) or _is_null(branch.this) for branch in ifs):
-        node.set("this", _lower(subject))
+        node.set("this", _collated(subject))
         for branch in ifs:
-            branch.set("this", _lower(branch.this))
+            branch.set("this", _collated(branch.this))
     return None
 
 
@@ -545,9 +549,9 @@ def _between(node: exp.Between, context: _Context) -> exp.Expression | None:
     """`text BETWEEN 'a' AND 'c'` compares case-insensitively."""
     parts = (node.this, node.args["low"], node.args["high"])
     if all(_is_text(part) for part in parts):
-        node.set("this", _lower(parts[0]))
-        node.set("low", _lower(parts[1]))
-        node.set("high", _lower(parts[2]))
+        node.set("this", _collated(parts[0]))
+        node.set("low", _collated(parts[1]))
+        node.set("high", _collated(parts[2]))
     return None
 
 
@@ -556,8 +560,23 @@ def _nullif(node: exp.Nullif, context: _Context) -> exp.Expression | None:
     first, second = node.this, node.expression
     if not (_is_text(first) and _is_text(second)):
         return None
-    same = exp.EQ(this=_lower(first), expression=_lower(second))
+    same = exp.EQ(this=_collated(first), expression=_collated(second))
     return exp.case().when(same, exp.null()).else_(first.copy())
+
+
+def _collated(node: exp.Expression) -> exp.Expression:
+    """A text operand as the default collation compares it: case and trailing spaces do not count
+    ('abc' = 'ABC  ' is true on SQL Server)."""
+    literal = _string_literal(node)
+    if literal is not None:
+        return exp.Literal.string(literal.rstrip(" ").lower())
+    if isinstance(node, exp.Lower):
+        return node
+    return exp.Lower(this=_rtrim_spaces(node.copy()))
+
+
+def _rtrim_spaces(node: exp.Expression) -> exp.Expression:
+    return exp.Trim(this=node, expression=exp.Literal.string(" "), position="TRAILING")
 
 
 def _lower(node: exp.Expression) -> exp.Expression:
@@ -642,8 +661,11 @@ def _format_style(
     if formats is None or context.dialect not in formats:
         context.flag("DM202", f"CONVERT style {style} has no rewrite for {context.dialect}")
         return None
-    fmt = fill(FORMAT_TEXT[context.dialect], context.dialect, d=value, f=formats[context.dialect])
-    if style == 126:  # milliseconds are left out when they are zero
+    fmt = context.template(FORMAT_TEXT, f"CONVERT style {style}", d=value, f=formats[context.dialect])
+    if style == 126 and fmt is not None:  # milliseconds are left out when they are zero
+        if context.dialect not in _STYLE_126_NO_MS:
+            context.flag("DM202", f"CONVERT style 126 has no rewrite for {context.dialect}")
+            return None
         plain = fill(
             FORMAT_TEXT[context.dialect], context.dialect, d=value, f=_STYLE_126_NO_MS[context.dialect]
         )
@@ -665,11 +687,9 @@ def _parse_style(
             "DM201", f"TRY_CONVERT(..., {style}) raises on {context.dialect} for text that is not a date"
         )
         return None
-    fmt = (
-        formats[context.dialect].replace("%g", "%f")
-        if context.dialect == "duckdb"
-        else formats[context.dialect]
-    )
+    fmt = formats[context.dialect]
+    for written, read in PARSE_FORMAT_CODES.get(context.dialect, {}).items():
+        fmt = fmt.replace(written, read)
     parsed = fill(table[context.dialect], context.dialect, s=value, f=fmt)
     target = exp.DataType.build("DATE") if to.this in DATE_TYPES else exp.DataType.build("TIMESTAMP")
     return exp.Cast(this=parsed, to=target)
@@ -677,7 +697,7 @@ def _parse_style(
 
 def _try_cast(node: exp.TryCast, context: _Context) -> exp.Expression | None:
     """TRY_CAST/TRY_CONVERT: DuckDB has TRY_CAST; PostgreSQL (before 16) has no non-raising cast."""
-    if context.dialect == "duckdb":
+    if context.dialect in NON_RAISING_CAST:
         source = node.this
         if node.to.this in INTEGER_TYPES - {T.BIT} and _type(source) in EXACT_TYPES | FLOAT_TYPES:
             node.set("this", exp.func("TRUNC", source.copy()))
@@ -701,7 +721,7 @@ def _cast_literal_succeeds(node: exp.TryCast) -> bool:
 
 def _length(node: exp.Length, context: _Context) -> exp.Expression | None:
     """LEN leaves out trailing spaces (not leading ones)."""
-    return exp.Length(this=fill(RTRIM_SPACES[context.dialect], context.dialect, s=node.this))
+    return exp.Length(this=_rtrim_spaces(node.this.copy()))
 
 
 def _anonymous(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
@@ -759,7 +779,12 @@ def _patindex(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
         else "^()" + body + ("" if ends_any else "$")
     )
     return context.template(
-        PATTERN_POSITION, "PATINDEX", s=value, p=pattern, re=_sql_string(regex), re_prefix=_sql_string(prefix)
+        PATTERN_POSITION,
+        "PATINDEX",
+        s=value,
+        p=pattern,
+        re=exp.Literal.string(regex),
+        re_prefix=exp.Literal.string(prefix),
     )
 
 
@@ -835,13 +860,13 @@ def _replace(node: exp.Replace, context: _Context) -> exp.Expression | None:
         return None
     if literal.lower() == literal.upper():
         return None  # no letters: case does not matter
-    escaped_to = (
-        to.replace("\\", "\\\\").replace("&", "\\&")
-        if context.dialect == "postgres"
-        else to.replace("\\", "\\\\")
-    )
+    escaped_to = to.replace("\\", "\\\\")  # \1 or \& in the replacement would insert the match
     return context.template(
-        REPLACE_CI, "REPLACE", s=node.this, re=_sql_string(re.escape(literal)), to=_sql_string(escaped_to)
+        REPLACE_CI,
+        "REPLACE",
+        s=node.this,
+        re=exp.Literal.string(re.escape(literal)),
+        to=exp.Literal.string(escaped_to),
     )
 
 
@@ -861,7 +886,10 @@ def _left_right(node: exp.Left | exp.Right, context: _Context) -> exp.Expression
     """LEFT/RIGHT convert a number to text first (LEFT(12345, 2) = '12')."""
     value = node.this.this if isinstance(node.this, exp.Cast) else node.this
     if _is_number(value) and not _is_text(node.this):
-        node.set("this", exp.Cast(this=value.copy(), to=exp.DataType.build(TEXT_TYPE[context.dialect])))
+        node.set(
+            "this",
+            exp.Cast(this=value.copy(), to=exp.DataType.build(TEXT_TYPE.get(context.dialect, "VARCHAR"))),
+        )
     return None
 
 
@@ -926,9 +954,9 @@ def _extract(node: exp.Extract, context: _Context) -> exp.Expression | None:
     if part in DATEPART:
         return context.template(DATEPART[part], f"DATEPART({part.lower()})", d=node.expression)
     if part in _DATEPART_PLAIN:
-        if context.dialect == "postgres":
-            return exp.Cast(this=node.copy(), to=exp.DataType.build("INT"))
-        return None
+        if context.dialect in INTEGER_EXTRACT:
+            return None
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("INT"))
     context.flag("DM209", f"DATEPART({part.lower()}, ...) is not rewritten")
     return None
 
@@ -945,7 +973,7 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
     if is_datename and fmt in DATENAME_NUMERIC:
         extract = exp.Extract(this=exp.var(DATENAME_NUMERIC[fmt]), expression=value.copy())
         number = _extract(extract, context) or extract
-        return exp.Cast(this=number, to=exp.DataType.build(TEXT_TYPE[context.dialect]))
+        return exp.Cast(this=number, to=exp.DataType.build(TEXT_TYPE.get(context.dialect, "VARCHAR")))
     if fmt is None:
         return None
     culture = _string_literal(node.args.get("culture"))
@@ -957,10 +985,13 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
         context.flag("DM203", f"FORMAT pattern with parts that were not converted: '{fmt}'")
         return None
     node.set("format", exp.Literal.string(fmt))
-    if "%p" in fmt and context.dialect == "postgres":
-        # sqlglot's to_char mapping has no AM/PM code: spell the format out and add it
-        text = exp.TimeToStr(this=exp.column("__dm_arg_d"), format=exp.Literal.string(fmt)).sql("postgres")
-        return fill(text.replace("%p", "AM").replace("__dm_arg_d", "{d}"), "postgres", d=value)
+    if "%p" in fmt and context.dialect in AM_PM_CODE:
+        # sqlglot's format mapping has no AM/PM code here: spell the format out and add it
+        text = exp.TimeToStr(this=exp.column("__dm_arg_d"), format=exp.Literal.string(fmt)).sql(
+            context.dialect
+        )
+        text = text.replace("%p", AM_PM_CODE[context.dialect]).replace("__dm_arg_d", "{d}")
+        return fill(text, context.dialect, d=value)
     return None
 
 
