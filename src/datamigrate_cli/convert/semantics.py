@@ -303,11 +303,11 @@ STUFF = {
 }
 """STUFF: NULL for a start outside the string or a negative length; a NULL replacement deletes."""
 REPLICATE = {d: "CASE WHEN {n} < 0 THEN NULL ELSE repeat({s}, {n}) END" for d in ("duckdb", "postgres")}
-STR_FUNCTION = {
-    # STR(float, length, decimals): rounded, right-aligned to length, '*' * length when too long.
-    "duckdb": "CASE WHEN length(CAST(ROUND(CAST({x} AS DECIMAL(38, {n})), {n}) AS VARCHAR)) > {len} THEN repeat('*', {len}) ELSE lpad(CAST(ROUND(CAST({x} AS DECIMAL(38, {n})), {n}) AS VARCHAR), {len}, ' ') END",
-    "postgres": "CASE WHEN length(CAST(ROUND(CAST({x} AS NUMERIC), {n}) AS TEXT)) > {len} THEN repeat('*', {len}) ELSE lpad(CAST(ROUND(CAST({x} AS NUMERIC), {n}) AS TEXT), {len}, ' ') END",
+ROUNDED_TEXT = {
+    "duckdb": "CAST(ROUND(CAST({x} AS DECIMAL(38, {n})), {n}) AS VARCHAR)",
+    "postgres": "CAST(ROUND(CAST({x} AS NUMERIC), {n}) AS TEXT)",
 }
+"""A number rounded to {n} decimals as text, exactly {n} digits after the point (none for 0)."""
 DATALENGTH_FIXED: dict[exp.DataType.Type, int] = {
     T.TINYINT: 1,
     T.SMALLINT: 2,
@@ -809,14 +809,25 @@ def _like_to_regex(pattern: str) -> str:
 
 
 def _str(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
-    """STR(x [, length [, decimals]]): rounded, right-aligned text, '*' * length when it does not fit."""
+    """STR(x [, length [, decimals]]): x rounded, right-aligned in `length` characters. When it
+    does not fit, as many decimals as fit are kept; when even the integer part does not fit,
+    `length` asterisks."""
     value, *rest = node.expressions
     length = _int_literal(rest[0]) if rest else 10
     decimals = _int_literal(rest[1]) if len(rest) > 1 else 0
     if length is None or decimals is None:
         context.flag("DM208", "STR with a length or decimals that is not a literal number")
         return None
-    return context.template(STR_FUNCTION, "STR", x=value, len=length, n=min(decimals, 16))
+    if context.dialect not in ROUNDED_TEXT:
+        context.flag("DM208", f"STR has no rewrite for {context.dialect}")
+        return None
+    width = exp.Literal.number(length)
+    case = exp.case()
+    for kept in range(min(decimals, 16), -1, -1):
+        text = fill(ROUNDED_TEXT[context.dialect], context.dialect, x=value, n=kept)
+        fits = exp.LTE(this=exp.Length(this=text), expression=width)
+        case = case.when(fits, exp.func("LPAD", text.copy(), width, exp.Literal.string(" ")))
+    return case.else_(exp.func("REPEAT", exp.Literal.string("*"), width))
 
 
 def _getutcdate(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
