@@ -96,7 +96,7 @@ def _duckdb_diff(part: str) -> str:
 DATEDIFF: dict[str, dict[str, str]] = {
     "YEAR": {
         "duckdb": _duckdb_diff("year"),
-        "postgres": _PG_FIELD_DIFF.format(n=1, field_b="0", field_a="0"),
+        "postgres": "CAST(EXTRACT(YEAR FROM CAST({b} AS TIMESTAMP)) - EXTRACT(YEAR FROM CAST({a} AS TIMESTAMP)) AS BIGINT)",
     },
     "QUARTER": {
         "duckdb": _duckdb_diff("quarter"),

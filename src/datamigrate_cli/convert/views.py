@@ -53,6 +53,8 @@ class ViewConversion:
     """(original output name, model column name) in order."""
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    """Original output name, lower-cased -> SQL Server type, so views reading this one are typed too."""
 
 
 def sqlserver_type(column: Column) -> str:
@@ -122,6 +124,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
 
     spelling = _original_spelling(query, relations, reads)
     output_names = _output_names(qualified)
+    result.types = _output_types(qualified, output_names)
     _flag_unsupported(query, result)
     if result.errors:
         return result
@@ -198,6 +201,19 @@ def _first_select(query: exp.Expression) -> exp.Select | None:
 def _output_names(query: exp.Query) -> list[str]:
     first = _first_select(query)
     return list(first.named_selects) if first is not None else []
+
+
+def _output_types(query: exp.Query, names: list[str]) -> dict[str, str]:
+    """The SQL Server type of each output column sqlglot could infer (before any rewrite)."""
+    first = _first_select(query)
+    if first is None:
+        return {}
+    types = {}
+    for name, projection in zip(names, first.expressions, strict=False):
+        data_type = projection.type
+        if data_type is not None and data_type.this not in (exp.DType.UNKNOWN, exp.DType.NULL):
+            types[name.lower()] = data_type.sql("tsql")
+    return types
 
 
 def _flag_unsupported(tree: exp.Expression, result: ViewConversion) -> None:
