@@ -34,7 +34,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     ),
     "DM205": ("warning", "SELECT ... INTO: the INTO table is dropped, the model is the SELECT"),
     "DM206": ("warning", "DATALENGTH of varchar counts UTF-8 bytes on the target: exact for ASCII text only"),
-    "DM207": ("warning", "search pattern not a literal: compared case-sensitively on the target"),
+    "DM207": ("warning", "search pattern not a literal: case, [...] classes or backslashes may differ"),
     "DM208": ("error", "no rewrite for this construct on this target"),
     "DM209": ("error", "date part not rewritten"),
 }
@@ -285,10 +285,16 @@ _NUMBER_PATTERNS = {
 }
 
 PATTERN_POSITION = {
-    "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, {re}, 'i') THEN length(regexp_extract({s}, {re_prefix}, 1, 'i')) + 1 ELSE 0 END",
+    "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, {re}, 'is') THEN length(regexp_extract({s}, {re_prefix}, 1, 'is')) + 1 ELSE 0 END",
     "postgres": "regexp_instr({s}, {re}, 1, 1, 0, 'i')",
 }
-"""PATINDEX with a literal pattern -> dialect -> template over {s}, {p}, '{re}' and '{re_prefix}'."""
+"""PATINDEX with a literal pattern -> dialect -> template over {s}, {p}, {re} and {re_prefix}
+(regexes in which `.` matches a newline too, as LIKE's `_` and `%` do)."""
+LIKE_REGEX = {
+    "duckdb": "regexp_full_match({s}, {re}, 'is')",
+    "postgres": "{s} ~* {re}",
+}
+"""LIKE with a [...] class or a backslash: a case-insensitive regex over the whole value."""
 REPLACE_CI = {
     "duckdb": "regexp_replace({s}, {re}, {to}, 'gi')",
     "postgres": "regexp_replace({s}, {re}, {to}, 'gi')",
@@ -520,7 +526,20 @@ def _comparison(node: exp.Binary, context: _Context) -> exp.Expression | None:
 
 
 def _like(node: exp.Like, context: _Context) -> exp.Expression | None:
-    """LIKE is case-insensitive in SQL Server's default collation: ILIKE (both targets have it)."""
+    """LIKE is case-insensitive in SQL Server's default collation: ILIKE. A pattern with a
+    `[a-z]` class (which the targets' LIKE does not have) or a backslash (PostgreSQL's LIKE
+    escape, a plain character in T-SQL) becomes a regex match."""
+    pattern = _string_literal(node.expression)
+    if pattern is None:
+        context.flag(
+            "DM207", "LIKE with a pattern that is not a literal: [...] classes and backslashes differ"
+        )
+    elif ("[" in pattern or "\\" in pattern) and node.args.get("escape") is None:
+        regex = "^" + _like_to_regex(pattern) + "$"
+        matched = context.template(LIKE_REGEX, "LIKE with [...]", s=node.this, re=exp.Literal.string(regex))
+        if matched is None:
+            return None
+        return exp.Not(this=exp.Paren(this=matched)) if node.args.get("negate") else matched
     return exp.ILike(**{key: value for key, value in node.args.items() if value is not None})
 
 
