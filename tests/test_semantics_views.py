@@ -26,7 +26,7 @@ def test_cross_apply_joins_lateral_on_true() -> None:
 
 def test_text_columns_compare_case_insensitively_and_concatenate_with_pipes() -> None:
     result = convert("SELECT o.code + '-' + o.code AS label FROM dbo.orders AS o WHERE o.code = 'ABC'")
-    assert "LOWER(o.code) = 'abc'" in result.sql and "o.code || '-' || o.code" in result.sql
+    assert "LOWER(RTRIM(o.code, ' ')) = 'abc'" in result.sql and "o.code || '-' || o.code" in result.sql
 
 
 def test_a_flag_that_changes_no_value_is_a_warning() -> None:
@@ -37,3 +37,8 @@ def test_a_flag_that_changes_no_value_is_a_warning() -> None:
 def test_a_flag_that_would_change_values_is_an_error() -> None:
     result = convert("SELECT FORMAT(o.placed, 'C', 'de-DE') AS f FROM dbo.orders AS o")
     assert result.sql is None and [e for e in result.errors if e.startswith("DM203")]
+
+
+def test_output_types_are_kept_for_views_that_read_this_one() -> None:
+    result = convert("SELECT o.code AS c, o.id + 1 AS n, o.placed AS p FROM dbo.orders AS o")
+    assert result.types == {"c": "VARCHAR(10)", "n": "INTEGER", "p": "DATETIME"}

@@ -34,7 +34,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     ),
     "DM205": ("warning", "SELECT ... INTO: the INTO table is dropped, the model is the SELECT"),
     "DM206": ("warning", "DATALENGTH of varchar counts UTF-8 bytes on the target: exact for ASCII text only"),
-    "DM207": ("warning", "search pattern not a literal: compared case-sensitively on the target"),
+    "DM207": ("warning", "search pattern not a literal: case, [...] classes or backslashes may differ"),
     "DM208": ("error", "no rewrite for this construct on this target"),
     "DM209": ("error", "date part not rewritten"),
 }
@@ -62,6 +62,8 @@ INTEGER_TYPES = {T.TINYINT, T.UTINYINT, T.SMALLINT, T.INT, T.BIGINT, T.BIT}
 EXACT_TYPES = {T.DECIMAL, T.MONEY, T.SMALLMONEY}
 FLOAT_TYPES = {T.FLOAT, T.DOUBLE}
 DATE_TYPES = {T.DATE}
+DATETIME_ARITHMETIC = {T.DATETIME, T.SMALLDATETIME}
+"""Types SQL Server lets you add a number of days to with `+` (not date, not datetime2)."""
 DATETIME_TYPES = {T.DATETIME, T.DATETIME2, T.SMALLDATETIME, T.TIMESTAMP, T.TIMESTAMPTZ}
 DEFAULT_TEXT_LENGTH = 30
 """CAST/CONVERT to varchar/char without a length: SQL Server uses 30."""
@@ -94,7 +96,7 @@ def _duckdb_diff(part: str) -> str:
 DATEDIFF: dict[str, dict[str, str]] = {
     "YEAR": {
         "duckdb": _duckdb_diff("year"),
-        "postgres": _PG_FIELD_DIFF.format(n=1, field_b="0", field_a="0"),
+        "postgres": "CAST(EXTRACT(YEAR FROM CAST({b} AS TIMESTAMP)) - EXTRACT(YEAR FROM CAST({a} AS TIMESTAMP)) AS BIGINT)",
     },
     "QUARTER": {
         "duckdb": _duckdb_diff("quarter"),
@@ -259,6 +261,8 @@ PARSE_TEXT = {
     "postgres": "to_timestamp({s}, '{f}')",
 }
 TRY_PARSE_TEXT = {"duckdb": "try_strptime({s}, '{f}')"}
+PARSE_FORMAT_CODES = {"duckdb": {"%g": "%f"}}
+"""Codes that read differently from how they write (DuckDB's strptime has no %g)."""
 
 NUMBER_FORMATS: dict[str, dict[str, str]] = {
     # .NET numeric formats in en-US: N = grouped with 2 (or n) decimals, rounded half away from zero.
@@ -281,13 +285,19 @@ _NUMBER_PATTERNS = {
 }
 
 PATTERN_POSITION = {
-    "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, '{re}', 'i') THEN length(regexp_extract({s}, '{re_prefix}', 1, 'i')) + 1 ELSE 0 END",
-    "postgres": "regexp_instr({s}, '{re}', 1, 1, 0, 'i')",
+    "duckdb": "CASE WHEN {s} IS NULL OR {p} IS NULL THEN NULL WHEN regexp_matches({s}, {re}, 'is') THEN length(regexp_extract({s}, {re_prefix}, 1, 'is')) + 1 ELSE 0 END",
+    "postgres": "regexp_instr({s}, {re}, 1, 1, 0, 'i')",
 }
-"""PATINDEX with a literal pattern -> dialect -> template over {s}, {p}, '{re}' and '{re_prefix}'."""
+"""PATINDEX with a literal pattern -> dialect -> template over {s}, {p}, {re} and {re_prefix}
+(regexes in which `.` matches a newline too, as LIKE's `_` and `%` do)."""
+LIKE_REGEX = {
+    "duckdb": "regexp_full_match({s}, {re}, 'is')",
+    "postgres": "{s} ~* {re}",
+}
+"""LIKE with a [...] class or a backslash: a case-insensitive regex over the whole value."""
 REPLACE_CI = {
-    "duckdb": "regexp_replace({s}, '{re}', '{to}', 'gi')",
-    "postgres": "regexp_replace({s}, '{re}', '{to}', 'gi')",
+    "duckdb": "regexp_replace({s}, {re}, {to}, 'gi')",
+    "postgres": "regexp_replace({s}, {re}, {to}, 'gi')",
 }
 """REPLACE with a literal search string, case-insensitively."""
 
@@ -299,11 +309,11 @@ STUFF = {
 }
 """STUFF: NULL for a start outside the string or a negative length; a NULL replacement deletes."""
 REPLICATE = {d: "CASE WHEN {n} < 0 THEN NULL ELSE repeat({s}, {n}) END" for d in ("duckdb", "postgres")}
-STR_FUNCTION = {
-    # STR(float, length, decimals): rounded, right-aligned to length, '*' * length when too long.
-    "duckdb": "CASE WHEN length(CAST(ROUND(CAST({x} AS DECIMAL(38, {n})), {n}) AS VARCHAR)) > {len} THEN repeat('*', {len}) ELSE lpad(CAST(ROUND(CAST({x} AS DECIMAL(38, {n})), {n}) AS VARCHAR), {len}, ' ') END",
-    "postgres": "CASE WHEN length(CAST(ROUND(CAST({x} AS NUMERIC), {n}) AS TEXT)) > {len} THEN repeat('*', {len}) ELSE lpad(CAST(ROUND(CAST({x} AS NUMERIC), {n}) AS TEXT), {len}, ' ') END",
+ROUNDED_TEXT = {
+    "duckdb": "CAST(ROUND(CAST({x} AS DECIMAL(38, {n})), {n}) AS VARCHAR)",
+    "postgres": "CAST(ROUND(CAST({x} AS NUMERIC), {n}) AS TEXT)",
 }
+"""A number rounded to {n} decimals as text, exactly {n} digits after the point (none for 0)."""
 DATALENGTH_FIXED: dict[exp.DataType.Type, int] = {
     T.TINYINT: 1,
     T.SMALLINT: 2,
@@ -320,11 +330,16 @@ DATALENGTH_FIXED: dict[exp.DataType.Type, int] = {
 }
 """DATALENGTH of fixed-size types: the bytes SQL Server stores."""
 LENGTH_BYTES = {"duckdb": "strlen({s})", "postgres": "octet_length({s})"}
-RTRIM_SPACES = {d: "rtrim({s}, ' ')" for d in ("duckdb", "postgres")}
 TEXT_TYPE = {"duckdb": "VARCHAR", "postgres": "TEXT"}
 FLOAT_SLASH = {"duckdb"}
 """Dialects whose `/` divides integers as floats (their `//` truncates toward zero)."""
 NO_LATERAL: set[str] = set()
+NON_RAISING_CAST = {"duckdb"}
+"""Dialects with a TRY_CAST that returns NULL where SQL Server's does."""
+INTEGER_EXTRACT = {"duckdb"}
+"""Dialects whose EXTRACT of year, month, ... is already an integer."""
+AM_PM_CODE = {"postgres": "AM"}
+"""to_char-style dialects: the AM/PM code sqlglot's format mapping leaves out."""
 """Dialects without LATERAL joins (APPLY is flagged there)."""
 
 
@@ -359,6 +374,8 @@ def rewrite(tree: exp.Expression, dialect: str) -> list[Flag]:
     annotated with T-SQL types (see the module docstring).
     """
     context = _Context(dialect=dialect, flags=[])
+    if dialect == "tsql":
+        return context.flags  # SQL Server (or Fabric) as the target: the T-SQL means what it says
     nodes = list(tree.walk(bfs=False))
     for node in reversed(nodes):  # children before parents: a parent sees rewritten arguments
         handler = _HANDLERS.get(type(node))
@@ -439,11 +456,6 @@ def _string_literal(node: exp.Expression | None) -> str | None:
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
-def _sql_string(value: str) -> str:
-    """`value` for a template's quoted string (templates quote with single quotes)."""
-    return value.replace("'", "''")
-
-
 def _text_length(data_type: exp.DataType | None) -> int | None:
     """The declared length of a char/varchar type; -1 for MAX; None when not given."""
     if data_type is None or not data_type.expressions:
@@ -460,8 +472,12 @@ def _text_length(data_type: exp.DataType | None) -> int | None:
 
 def _add(node: exp.Add, context: _Context) -> exp.Expression | None:
     """`+` on two strings concatenates (NULL if either is NULL: `||` does the same). A string
-    and a number add: the string converts to the number's type (int ranks above varchar)."""
+    and a number add: the string converts to the number's type (int ranks above varchar).
+    A datetime plus a number adds days."""
     left, right = node.this, node.expression
+    for moment, number in ((left, right), (right, left)):
+        if _type(moment) in DATETIME_ARITHMETIC and _is_number(number):
+            return _add_days(moment, number, context)
     if (_is_text(left) and (_is_text(right) or _is_null(right))) or (_is_null(left) and _is_text(right)):
         return exp.DPipe(this=left, expression=right, safe=False)
     for text, number in ((left, right), (right, left)):
@@ -470,6 +486,25 @@ def _add(node: exp.Add, context: _Context) -> exp.Expression | None:
             text.replace(exp.Cast(this=text.copy(), to=target))
             return None
     return None
+
+
+def _sub(node: exp.Sub, context: _Context) -> exp.Expression | None:
+    """A datetime minus a number subtracts days."""
+    if _type(node.this) in DATETIME_ARITHMETIC and _is_number(node.expression):
+        return _add_days(node.this, node.expression, context, negate=True)
+    return None
+
+
+def _add_days(
+    moment: exp.Expression, days: exp.Expression, context: _Context, negate: bool = False
+) -> exp.Expression | None:
+    """DATEADD(day, ...) for `datetime + n`; a fraction of a day (SQL Server rounds it to its
+    1/300 s ticks) is flagged."""
+    if _type(days) not in INTEGER_TYPES:
+        context.flag("DM208", "a datetime plus a fraction of a day is not rewritten")
+        return None
+    number = exp.Neg(this=exp.Paren(this=days.copy())) if negate else days.copy()
+    return exp.DateAdd(this=moment.copy(), expression=number, unit=exp.var("DAY"))
 
 
 def _div(node: exp.Div, context: _Context) -> exp.Expression | None:
@@ -482,25 +517,85 @@ def _div(node: exp.Div, context: _Context) -> exp.Expression | None:
 
 
 def _comparison(node: exp.Binary, context: _Context) -> exp.Expression | None:
-    """Text comparisons are case-insensitive in SQL Server's default collation: compare lower()."""
+    """Text comparisons ignore case and trailing spaces in SQL Server's default collation."""
     left, right = node.this, node.expression
     if _is_text(left) and _is_text(right):
-        node.set("this", _lower(left))
-        node.set("expression", _lower(right))
+        node.set("this", _collated(left))
+        node.set("expression", _collated(right))
     return None
 
 
 def _like(node: exp.Like, context: _Context) -> exp.Expression | None:
-    """LIKE is case-insensitive in SQL Server's default collation: ILIKE (both targets have it)."""
+    """LIKE is case-insensitive in SQL Server's default collation: ILIKE. A pattern with a
+    `[a-z]` class (which the targets' LIKE does not have) or a backslash (PostgreSQL's LIKE
+    escape, a plain character in T-SQL) becomes a regex match."""
+    pattern = _string_literal(node.expression)
+    if pattern is None:
+        context.flag(
+            "DM207", "LIKE with a pattern that is not a literal: [...] classes and backslashes differ"
+        )
+    elif ("[" in pattern or "\\" in pattern) and node.args.get("escape") is None:
+        regex = "^" + _like_to_regex(pattern) + "$"
+        matched = context.template(LIKE_REGEX, "LIKE with [...]", s=node.this, re=exp.Literal.string(regex))
+        if matched is None:
+            return None
+        return exp.Not(this=exp.Paren(this=matched)) if node.args.get("negate") else matched
     return exp.ILike(**{key: value for key, value in node.args.items() if value is not None})
 
 
 def _in(node: exp.In, context: _Context) -> exp.Expression | None:
     """`x IN ('a', 'b')` on text compares case-insensitively."""
     if _is_text(node.this) and node.expressions and all(_is_text(e) for e in node.expressions):
-        node.set("this", _lower(node.this))
-        node.set("expressions", [_lower(e) for e in node.expressions])
+        node.set("this", _collated(node.this))
+        node.set("expressions", [_collated(e) for e in node.expressions])
     return None
+
+
+def _case(node: exp.Case, context: _Context) -> exp.Expression | None:
+    """`CASE text WHEN 'A' ...` compares case-insensitively too."""
+    subject = node.args.get("this")
+    if subject is None or not _is_text(subject):
+        return None
+    ifs = node.args.get("ifs") or []
+    if all(_is_text(branch.this) or _is_null(branch.this) for branch in ifs):
+        node.set("this", _collated(subject))
+        for branch in ifs:
+            branch.set("this", _collated(branch.this))
+    return None
+
+
+def _between(node: exp.Between, context: _Context) -> exp.Expression | None:
+    """`text BETWEEN 'a' AND 'c'` compares case-insensitively."""
+    parts = (node.this, node.args["low"], node.args["high"])
+    if all(_is_text(part) for part in parts):
+        node.set("this", _collated(parts[0]))
+        node.set("low", _collated(parts[1]))
+        node.set("high", _collated(parts[2]))
+    return None
+
+
+def _nullif(node: exp.Nullif, context: _Context) -> exp.Expression | None:
+    """NULLIF('A', 'a') is NULL: the comparison is case-insensitive, the value returned is not."""
+    first, second = node.this, node.expression
+    if not (_is_text(first) and _is_text(second)):
+        return None
+    same = exp.EQ(this=_collated(first), expression=_collated(second))
+    return exp.case().when(same, exp.null()).else_(first.copy())
+
+
+def _collated(node: exp.Expression) -> exp.Expression:
+    """A text operand as the default collation compares it: case and trailing spaces do not count
+    ('abc' = 'ABC  ' is true on SQL Server)."""
+    literal = _string_literal(node)
+    if literal is not None:
+        return exp.Literal.string(literal.rstrip(" ").lower())
+    if isinstance(node, exp.Lower):
+        return node
+    return exp.Lower(this=_rtrim_spaces(node.copy()))
+
+
+def _rtrim_spaces(node: exp.Expression) -> exp.Expression:
+    return exp.Trim(this=node, expression=exp.Literal.string(" "), position="TRAILING")
 
 
 def _lower(node: exp.Expression) -> exp.Expression:
@@ -585,8 +680,11 @@ def _format_style(
     if formats is None or context.dialect not in formats:
         context.flag("DM202", f"CONVERT style {style} has no rewrite for {context.dialect}")
         return None
-    fmt = fill(FORMAT_TEXT[context.dialect], context.dialect, d=value, f=formats[context.dialect])
-    if style == 126:  # milliseconds are left out when they are zero
+    fmt = context.template(FORMAT_TEXT, f"CONVERT style {style}", d=value, f=formats[context.dialect])
+    if style == 126 and fmt is not None:  # milliseconds are left out when they are zero
+        if context.dialect not in _STYLE_126_NO_MS:
+            context.flag("DM202", f"CONVERT style 126 has no rewrite for {context.dialect}")
+            return None
         plain = fill(
             FORMAT_TEXT[context.dialect], context.dialect, d=value, f=_STYLE_126_NO_MS[context.dialect]
         )
@@ -608,11 +706,9 @@ def _parse_style(
             "DM201", f"TRY_CONVERT(..., {style}) raises on {context.dialect} for text that is not a date"
         )
         return None
-    fmt = (
-        formats[context.dialect].replace("%g", "%f")
-        if context.dialect == "duckdb"
-        else formats[context.dialect]
-    )
+    fmt = formats[context.dialect]
+    for written, read in PARSE_FORMAT_CODES.get(context.dialect, {}).items():
+        fmt = fmt.replace(written, read)
     parsed = fill(table[context.dialect], context.dialect, s=value, f=fmt)
     target = exp.DataType.build("DATE") if to.this in DATE_TYPES else exp.DataType.build("TIMESTAMP")
     return exp.Cast(this=parsed, to=target)
@@ -620,7 +716,7 @@ def _parse_style(
 
 def _try_cast(node: exp.TryCast, context: _Context) -> exp.Expression | None:
     """TRY_CAST/TRY_CONVERT: DuckDB has TRY_CAST; PostgreSQL (before 16) has no non-raising cast."""
-    if context.dialect == "duckdb":
+    if context.dialect in NON_RAISING_CAST:
         source = node.this
         if node.to.this in INTEGER_TYPES - {T.BIT} and _type(source) in EXACT_TYPES | FLOAT_TYPES:
             node.set("this", exp.func("TRUNC", source.copy()))
@@ -644,7 +740,7 @@ def _cast_literal_succeeds(node: exp.TryCast) -> bool:
 
 def _length(node: exp.Length, context: _Context) -> exp.Expression | None:
     """LEN leaves out trailing spaces (not leading ones)."""
-    return exp.Length(this=fill(RTRIM_SPACES[context.dialect], context.dialect, s=node.this))
+    return exp.Length(this=_rtrim_spaces(node.this.copy()))
 
 
 def _anonymous(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
@@ -702,7 +798,12 @@ def _patindex(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
         else "^()" + body + ("" if ends_any else "$")
     )
     return context.template(
-        PATTERN_POSITION, "PATINDEX", s=value, p=pattern, re=_sql_string(regex), re_prefix=_sql_string(prefix)
+        PATTERN_POSITION,
+        "PATINDEX",
+        s=value,
+        p=pattern,
+        re=exp.Literal.string(regex),
+        re_prefix=exp.Literal.string(prefix),
     )
 
 
@@ -727,14 +828,25 @@ def _like_to_regex(pattern: str) -> str:
 
 
 def _str(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
-    """STR(x [, length [, decimals]]): rounded, right-aligned text, '*' * length when it does not fit."""
+    """STR(x [, length [, decimals]]): x rounded, right-aligned in `length` characters. When it
+    does not fit, as many decimals as fit are kept; when even the integer part does not fit,
+    `length` asterisks."""
     value, *rest = node.expressions
     length = _int_literal(rest[0]) if rest else 10
     decimals = _int_literal(rest[1]) if len(rest) > 1 else 0
     if length is None or decimals is None:
         context.flag("DM208", "STR with a length or decimals that is not a literal number")
         return None
-    return context.template(STR_FUNCTION, "STR", x=value, len=length, n=min(decimals, 16))
+    if context.dialect not in ROUNDED_TEXT:
+        context.flag("DM208", f"STR has no rewrite for {context.dialect}")
+        return None
+    width = exp.Literal.number(length)
+    case = exp.case()
+    for kept in range(min(decimals, 16), -1, -1):
+        text = fill(ROUNDED_TEXT[context.dialect], context.dialect, x=value, n=kept)
+        fits = exp.LTE(this=exp.Length(this=text), expression=width)
+        case = case.when(fits, exp.func("LPAD", text.copy(), width, exp.Literal.string(" ")))
+    return case.else_(exp.func("REPEAT", exp.Literal.string("*"), width))
 
 
 def _getutcdate(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
@@ -778,13 +890,13 @@ def _replace(node: exp.Replace, context: _Context) -> exp.Expression | None:
         return None
     if literal.lower() == literal.upper():
         return None  # no letters: case does not matter
-    escaped_to = (
-        to.replace("\\", "\\\\").replace("&", "\\&")
-        if context.dialect == "postgres"
-        else to.replace("\\", "\\\\")
-    )
+    escaped_to = to.replace("\\", "\\\\")  # \1 or \& in the replacement would insert the match
     return context.template(
-        REPLACE_CI, "REPLACE", s=node.this, re=_sql_string(re.escape(literal)), to=_sql_string(escaped_to)
+        REPLACE_CI,
+        "REPLACE",
+        s=node.this,
+        re=exp.Literal.string(re.escape(literal)),
+        to=exp.Literal.string(escaped_to),
     )
 
 
@@ -804,7 +916,10 @@ def _left_right(node: exp.Left | exp.Right, context: _Context) -> exp.Expression
     """LEFT/RIGHT convert a number to text first (LEFT(12345, 2) = '12')."""
     value = node.this.this if isinstance(node.this, exp.Cast) else node.this
     if _is_number(value) and not _is_text(node.this):
-        node.set("this", exp.Cast(this=value.copy(), to=exp.DataType.build(TEXT_TYPE[context.dialect])))
+        node.set(
+            "this",
+            exp.Cast(this=value.copy(), to=exp.DataType.build(TEXT_TYPE.get(context.dialect, "VARCHAR"))),
+        )
     return None
 
 
@@ -869,9 +984,9 @@ def _extract(node: exp.Extract, context: _Context) -> exp.Expression | None:
     if part in DATEPART:
         return context.template(DATEPART[part], f"DATEPART({part.lower()})", d=node.expression)
     if part in _DATEPART_PLAIN:
-        if context.dialect == "postgres":
-            return exp.Cast(this=node.copy(), to=exp.DataType.build("INT"))
-        return None
+        if context.dialect in INTEGER_EXTRACT:
+            return None
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("INT"))
     context.flag("DM209", f"DATEPART({part.lower()}, ...) is not rewritten")
     return None
 
@@ -888,7 +1003,7 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
     if is_datename and fmt in DATENAME_NUMERIC:
         extract = exp.Extract(this=exp.var(DATENAME_NUMERIC[fmt]), expression=value.copy())
         number = _extract(extract, context) or extract
-        return exp.Cast(this=number, to=exp.DataType.build(TEXT_TYPE[context.dialect]))
+        return exp.Cast(this=number, to=exp.DataType.build(TEXT_TYPE.get(context.dialect, "VARCHAR")))
     if fmt is None:
         return None
     culture = _string_literal(node.args.get("culture"))
@@ -900,10 +1015,13 @@ def _time_to_str(node: exp.TimeToStr, context: _Context) -> exp.Expression | Non
         context.flag("DM203", f"FORMAT pattern with parts that were not converted: '{fmt}'")
         return None
     node.set("format", exp.Literal.string(fmt))
-    if "%p" in fmt and context.dialect == "postgres":
-        # sqlglot's to_char mapping has no AM/PM code: spell the format out and add it
-        text = exp.TimeToStr(this=exp.column("__dm_arg_d"), format=exp.Literal.string(fmt)).sql("postgres")
-        return fill(text.replace("%p", "AM").replace("__dm_arg_d", "{d}"), "postgres", d=value)
+    if "%p" in fmt and context.dialect in AM_PM_CODE:
+        # sqlglot's format mapping has no AM/PM code here: spell the format out and add it
+        text = exp.TimeToStr(this=exp.column("__dm_arg_d"), format=exp.Literal.string(fmt)).sql(
+            context.dialect
+        )
+        text = text.replace("%p", AM_PM_CODE[context.dialect]).replace("__dm_arg_d", "{d}")
+        return fill(text, context.dialect, d=value)
     return None
 
 
@@ -1026,7 +1144,11 @@ def _top_by_window(
 
 _HANDLERS: dict[type, Callable[..., exp.Expression | None]] = {
     exp.Add: _add,
+    exp.Sub: _sub,
     exp.Div: _div,
+    exp.Case: _case,
+    exp.Between: _between,
+    exp.Nullif: _nullif,
     exp.EQ: _comparison,
     exp.NEQ: _comparison,
     exp.GT: _comparison,

@@ -58,6 +58,8 @@ class ViewConversion:
     """(original output name, model column name) in order."""
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    """Original output name, lower-cased -> SQL Server type, so views reading this one are typed too."""
 
 
 def sqlserver_type(column: Column) -> str:
@@ -138,6 +140,7 @@ def convert_view(
     for placeholder in qualified.find_all(exp.Anonymous):
         if placeholder.name.lower() in calls:
             placeholder.type = exp.DataType.build(calls[placeholder.name.lower()].return_type, dialect="tsql")
+    result.types = _output_types(qualified, output_names)
     _flag_unsupported(query, result, calls)
     if result.errors:
         return result
@@ -264,6 +267,19 @@ def _arguments(sql: str, start: int) -> tuple[list[str], int]:
             if char == ")":
                 return arguments, index + 1
     raise ValueError("unbalanced parentheses in generated SQL")
+
+
+def _output_types(query: exp.Query, names: list[str]) -> dict[str, str]:
+    """The SQL Server type of each output column sqlglot could infer (before any rewrite)."""
+    first = _first_select(query)
+    if first is None:
+        return {}
+    types = {}
+    for name, projection in zip(names, first.expressions, strict=False):
+        data_type = projection.type
+        if data_type is not None and data_type.this not in (exp.DType.UNKNOWN, exp.DType.NULL):
+            types[name.lower()] = data_type.sql("tsql")
+    return types
 
 
 def _flag_unsupported(tree: exp.Expression, result: ViewConversion, calls: dict[str, Macro]) -> None:

@@ -127,6 +127,7 @@ def convert(state: GenerateState) -> GenerateState:
             relations[key] = Relation(
                 model=state["view_models"][key],
                 columns={original.lower(): new for original, new in conversion.columns},
+                types=conversion.types,
                 originals={original.lower(): original for original, _ in conversion.columns},
             )
     return {"conversions": conversions, "relations": relations}
