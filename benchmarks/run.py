@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import resource
@@ -97,12 +98,15 @@ def work_validate(project: Path) -> dict:
     report = validate_project(project, Level.COMPILE)
     seconds = time.perf_counter() - started
     summary = report.to_json()["summary"]
-    return {"seconds": seconds, "ok": report.ok, "models": summary["models"], "tests": summary["tests_compiled"]}
+    return {
+        "seconds": seconds,
+        "ok": report.ok,
+        "models": summary["models"],
+        "tests": summary["tests_compiled"],
+    }
 
 
 def work_dbt_compile(project: Path) -> dict:
-    import os
-
     from dbt.cli.main import dbtRunner
 
     shutil.rmtree(project / "target", ignore_errors=True)
@@ -211,7 +215,7 @@ def median_of(runs: list[dict]) -> dict:
 def bench_size(n: int, args: argparse.Namespace, scratch: Path) -> dict:
     folder = scratch / str(n)
     written = synth.write(n, folder, seed=args.seed)
-    files = {name: folder / f"{name}.sql" for name in ("schema", "schema_portable", "data")}
+    files = {name: folder / f"{name}.sql" for name in ("schema", "schema_portable", "data", "data_portable")}
     entry: dict = {
         "tables": n,
         "input": {
@@ -231,7 +235,7 @@ def bench_size(n: int, args: argparse.Namespace, scratch: Path) -> dict:
     if have("sqloxide"):
         common, common_data = folder / "common.sql", folder / "common_data.sql"
         entry["input"]["common"] = common_batches(files["schema_portable"], common)
-        entry["input"]["common_data"] = common_batches(files["data"], common_data)
+        entry["input"]["common_data"] = common_batches(files["data_portable"], common_data)
         entry["input"]["ssms_batches_sqloxide_accepts"] = common_batches(files["schema"], folder / "x.sql")
         plan += [(stage, [common]) for stage in PARSE_STAGES]
         plan += [(stage, [common_data]) for stage in DATA_STAGES]
@@ -259,7 +263,9 @@ def ratios(entry: dict) -> dict:
     if seconds("extract_common") and seconds("sqloxide_parse"):
         out["extract_vs_sqloxide_throughput"] = seconds("sqloxide_parse") / seconds("extract_common")
     if seconds("extract_data_common") and seconds("sqloxide_parse_data"):
-        out["extract_data_vs_sqloxide_throughput"] = seconds("sqloxide_parse_data") / seconds("extract_data_common")
+        out["extract_data_vs_sqloxide_throughput"] = seconds("sqloxide_parse_data") / seconds(
+            "extract_data_common"
+        )
     if seconds("validate") and seconds("dbt_compile"):
         out["validate_vs_dbt_compile_time"] = seconds("validate") / seconds("dbt_compile")
     return out
@@ -281,7 +287,9 @@ def goals(results: list[dict]) -> list[dict]:
             add(f"validate time / bare dbt compile, N={n}", round(ratio, 2), "<= 1.1", ratio <= 1.1)
     if 10000 in by_n:
         generate = by_n[10000]["stages"]["generate"]
-        add("generate 10,000 tables: seconds", round(generate["seconds"], 2), "< 10", generate["seconds"] < 10)
+        add(
+            "generate 10,000 tables: seconds", round(generate["seconds"], 2), "< 10", generate["seconds"] < 10
+        )
         add("generate 10,000 tables: peak RSS MiB", round(generate["peak_rss_mb"]), "< 1024",
             generate["peak_rss_mb"] < 1024)  # fmt: skip
     if 1000 in by_n and 10000 in by_n:
@@ -289,7 +297,9 @@ def goals(results: list[dict]) -> list[dict]:
             small, large = by_n[1000]["stages"].get(stage), by_n[10000]["stages"].get(stage)
             if small and large:
                 growth = (large["seconds"] / 10000) / (small["seconds"] / 1000)
-                add(f"{stage}: cost per table at 10,000 / at 1,000", round(growth, 2), "<= 1.5", growth <= 1.5)
+                add(
+                    f"{stage}: cost per table at 10,000 / at 1,000", round(growth, 2), "<= 1.5", growth <= 1.5
+                )
     return found
 
 
@@ -332,7 +342,9 @@ def markdown(document: dict) -> str:
             lines.append(f"| {entry['tables']:,} | {name} | {value:.2f} |")
     lines += ["", "## Goals", "", "| goal | value | target | met |", "|---|---:|---|---|"]
     for goal in document["goals"]:
-        lines.append(f"| {goal['goal']} | {goal['value']} | {goal['target']} | {'yes' if goal['met'] else 'no'} |")
+        lines.append(
+            f"| {goal['goal']} | {goal['value']} | {goal['target']} | {'yes' if goal['met'] else 'no'} |"
+        )
     lines += ["", "## Inputs", ""]
     for entry in document["results"]:
         inputs = entry["input"]
@@ -342,7 +354,11 @@ def markdown(document: dict) -> str:
             f"({inputs['generator']['data']['inserts']:,} INSERTs)"
         )
         if "common" in inputs:
-            common, data, ssms = inputs["common"], inputs["common_data"], inputs["ssms_batches_sqloxide_accepts"]
+            common, data, ssms = (
+                inputs["common"],
+                inputs["common_data"],
+                inputs["ssms_batches_sqloxide_accepts"],
+            )
             text += (
                 f"; common input: {common['accepted']:,} of {common['batches']:,} portable batches "
                 f"({common['bytes'] / 1e6:.1f} MB), {data['accepted']:,} of {data['batches']:,} INSERT batches; "
@@ -362,7 +378,9 @@ def _note(stage: str, result: dict, entry: dict) -> str:
     if stage.startswith("extract"):
         mb = (entry["input"]["schema_bytes"] if stage == "extract" else 0) / 1e6
         rate = f"{result['statements'] / result['seconds']:,.0f} statements/s"
-        found = f"{result['tables']:,} tables, {result['statements']:,} statements, {result['unparsed']} unparsed"
+        found = (
+            f"{result['tables']:,} tables, {result['statements']:,} statements, {result['unparsed']} unparsed"
+        )
         return f"{found}; {rate}" + (f", {mb / result['seconds']:.1f} MB/s" if mb else "")
     if stage.startswith(("sqloxide", "sqlglot")):
         errors = f", {result['errors']} batches failed" if result.get("errors") else ""
@@ -384,7 +402,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(sys.argv[2], [Path(p) for p in sys.argv[4:]], Path(sys.argv[3]))
         return
-    parser = argparse.ArgumentParser(description="Time each datamigrate stage against sqloxide, sqlglot and dbt.")
+    parser = argparse.ArgumentParser(
+        description="Time each datamigrate stage against sqloxide, sqlglot and dbt."
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dbt-max", type=int, default=1000, help="largest N for validate and dbt compile")
@@ -406,8 +426,11 @@ def main() -> None:
     document = {
         "results_version": RESULTS_VERSION,
         "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(terse=True),
-                    "cpus": __import__("os").cpu_count()},  # fmt: skip
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(terse=True),
+            "cpus": os.cpu_count(),
+        },
         "versions": versions(),
         "runs": args.runs,
         "sizes": args.sizes,

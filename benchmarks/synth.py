@@ -88,11 +88,15 @@ def make_tables(n: int, seed: int = 7) -> list[SynthTable]:
         noun = NOUNS[i % len(NOUNS)]
         name = f"{noun}{i:05d}"
         kinds = rng.sample(COLUMN_KINDS, rng.randint(4, 12))
-        columns = [(f"{noun}{stem}" if stem == "Name" else stem, sql_type, null) for stem, sql_type, null in kinds]
+        columns = [
+            (f"{noun}{stem}" if stem == "Name" else stem, sql_type, null) for stem, sql_type, null in kinds
+        ]
         table = SynthTable(SCHEMAS[i % len(SCHEMAS)], name, f"{name}ID", columns)
         if tables:
             count = rng.choice((0, 1, 1, 2, 2, 3))
-            table.parents = list({id(p): p for p in rng.sample(tables[-200:], min(count, len(tables)))}.values())
+            table.parents = list(
+                {id(p): p for p in rng.sample(tables[-200:], min(count, len(tables)))}.values()
+            )
         tables.append(table)
     return tables
 
@@ -126,7 +130,9 @@ def schema_script(n: int, seed: int = 7, style: str = "ssms") -> tuple[str, Coun
             if name == "CreatedAt":
                 line += f" CONSTRAINT [DF_{table.name}_CreatedAt] DEFAULT (sysdatetime())"
             elif name == "Status":
-                line += f" CONSTRAINT [CK_{table.name}_Status] CHECK ([Status] IN ({', '.join(STATUS_VALUES)}))"
+                line += (
+                    f" CONSTRAINT [CK_{table.name}_Status] CHECK ([Status] IN ({', '.join(STATUS_VALUES)}))"
+                )
             lines.append(line)
         key = f" CONSTRAINT [PK_{table.name}] PRIMARY KEY CLUSTERED \n(\n\t[{table.key}] ASC\n)"
         lines.append(key + (STORAGE if ssms else ""))
@@ -182,7 +188,9 @@ def _view(child: SynthTable, number: int, ssms: bool) -> str:
         joins.append(f"{join} {parent.quoted} AS {alias} ON {alias}.[{parent.key}] = c.[{parent.name}ID]")
         name, sql_type, _ = parent.columns[0]
         if "nvarchar" in sql_type:
-            select.append(f"ISNULL({alias}.[{name}], N'') + N' (' + {alias}.[{name}] + N')' AS [{parent.name}Label]")
+            select.append(
+                f"ISNULL({alias}.[{name}], N'') + N' (' + {alias}.[{name}] + N')' AS [{parent.name}Label]"
+            )
         else:
             select.append(f"{alias}.[{name}] AS [{parent.name}{name}]")
     for name, sql_type, _ in child.columns[1:3]:
@@ -231,8 +239,14 @@ def _procedure(tables: list[SynthTable], number: int, rng: random.Random, ssms: 
     return f"CREATE PROCEDURE {name}{parameters}AS\nBEGIN\n\tSET NOCOUNT ON;\n{body}\nEND"
 
 
-def data_script(n: int, seed: int = 7, target_bytes: int | None = None) -> tuple[str, Counts]:
-    """INSERT statements for the first tables until the script is about `target_bytes` long."""
+def data_script(
+    n: int, seed: int = 7, target_bytes: int | None = None, style: str = "ssms"
+) -> tuple[str, Counts]:
+    """INSERT statements for the first tables until the script is about `target_bytes` long.
+
+    SSMS ends no statement with a semicolon; the portable style does (sqloxide needs them).
+    """
+    end = ";" if style == "portable" else ""
     rng = random.Random(seed + 2)
     tables = make_tables(n, seed)
     target_bytes = target_bytes or len(schema_script(n, seed)[0])
@@ -248,7 +262,7 @@ def data_script(n: int, seed: int = 7, target_bytes: int | None = None) -> tuple
         for row in range(1, 201):
             values = [str(row)] + [str(rng.randint(1, 200)) for _ in table.parents]
             values += [_value(sql_type, rng, row) for _, sql_type, _ in table.columns]
-            chunk.append(header + ", ".join(values) + ")\n")
+            chunk.append(header + ", ".join(values) + f"){end}\n")
             counts.inserts += 1
             if row % 100 == 0:
                 chunk.append("GO\n")
@@ -261,9 +275,15 @@ def data_script(n: int, seed: int = 7, target_bytes: int | None = None) -> tuple
 
 def _value(sql_type: str, rng: random.Random, row: int) -> str:
     if "nvarchar" in sql_type:
-        return f"N'Value {row} it''s {rng.randint(0, 99999)}'"
+        return (
+            f"N'Value {row} it''s {rng.randint(0, 99999)}'"
+            if "(10)" not in sql_type
+            else rng.choice(STATUS_VALUES)
+        )
     if "datetime2" in sql_type:
-        return f"CAST(N'2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00.0000000' AS DateTime2)"
+        return (
+            f"CAST(N'2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00.0000000' AS DateTime2)"
+        )
     if "uniqueidentifier" in sql_type:
         return f"N'{rng.getrandbits(128):032x}'"
     if "bit" in sql_type:
@@ -274,14 +294,16 @@ def _value(sql_type: str, rng: random.Random, row: int) -> str:
 
 
 def write(n: int, directory: Path, seed: int = 7) -> dict:
-    """Write schema.sql, schema_portable.sql and data.sql for `n` tables; return what they hold."""
+    """Write schema.sql, data.sql and their portable variants for `n` tables; return what they hold."""
     directory.mkdir(parents=True, exist_ok=True)
     schema, counts = schema_script(n, seed)
     portable, _ = schema_script(n, seed, style="portable")
     data, data_counts = data_script(n, seed, target_bytes=len(schema))
+    data_portable, _ = data_script(n, seed, target_bytes=len(schema), style="portable")
     (directory / "schema.sql").write_text(schema, encoding="utf-8")
     (directory / "schema_portable.sql").write_text(portable, encoding="utf-8")
     (directory / "data.sql").write_text(data, encoding="utf-8")
+    (directory / "data_portable.sql").write_text(data_portable, encoding="utf-8")
     return {"schema": vars(counts), "data": vars(data_counts)}
 
 
