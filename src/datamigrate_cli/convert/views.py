@@ -15,6 +15,7 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.schema import MappingSchema
 
 from ..catalog import Column, ObjectName, View
 from ..targets import Target
@@ -97,7 +98,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
         result.errors.append(query)
         return result
     reads = referenced_names(query)
-    missing = reads - relations.keys()
+    missing = {key for key in reads if key not in relations}  # not `reads - keys()`: that walks every key
     unknown = sorted(
         {
             f"{table.db or 'dbo'}.{table.name}"
@@ -111,7 +112,7 @@ def convert_view(query: exp.Query | str, relations: dict[str, Relation], target:
         )
         return result
 
-    schema = _sqlglot_schema(relations, reads)
+    schema = MappingSchema(_sqlglot_schema(relations, reads), dialect="tsql")  # built once, used twice
     try:
         qualified = qualify(
             query.copy(),

@@ -17,7 +17,6 @@ from yaml.emitter import Emitter
 
 WIDTH = 100
 INDENT = 2
-_TAGS = {str: "str", bool: "bool", int: "int", type(None): "null"}
 
 
 class Dumper(yaml.SafeDumper):
@@ -27,12 +26,12 @@ class Dumper(yaml.SafeDumper):
 
 def dump(document: dict) -> str:
     """`yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)`."""
-    writer = _Writer()
+    lines: list[str] = []
     try:
-        writer.mapping(document, 0, inline=False)
+        _mapping(document, 0, lines, None)
     except _NotPlain:
         return yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=WIDTH)
-    return "".join(writer.parts) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 class _NotPlain(Exception):
@@ -53,80 +52,81 @@ def _plain(text: str, kind: str) -> bool:
 
 
 def _scalar(value: object) -> str:
-    kind = _TAGS.get(type(value))
-    if kind is None:
+    kind = type(value)
+    if kind is str:
+        text, tag = value, "str"
+    elif kind is bool:
+        text, tag = ("true" if value else "false"), "bool"
+    elif kind is int:
+        text, tag = str(value), "int"
+    elif value is None:
+        text, tag = "null", "null"
+    else:
         raise _NotPlain
-    text = "null" if value is None else ("true" if value else "false") if kind == "bool" else str(value)
-    if not _plain(text, kind):
+    if not _plain(text, tag):
         raise _NotPlain
     return text
 
 
-class _Writer:
-    """Mirrors PyYAML's block emitter for mappings, lists and plain scalars (its folding included)."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.column = 0
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-        self.column += len(text)
-
-    def newline(self, indent: int) -> None:
-        if self.parts:
-            self.parts.append("\n")
-        self.parts.append(" " * indent)
-        self.column = indent
-
-    def mapping(self, mapping: object, indent: int, inline: bool) -> None:
-        if not isinstance(mapping, dict) or not mapping:
+# The functions below mirror PyYAML's block emitter (with Dumper's indentation) for mappings,
+# lists and plain scalars: `key: value`, nested blocks two spaces deeper, `- ` items.
+def _mapping(mapping: object, indent: int, lines: list[str], lead: str | None) -> None:
+    """Write a mapping; `lead` is the `- ` its first key follows when it is a list item."""
+    if type(mapping) is not dict or not mapping:
+        raise _NotPlain
+    pad = " " * indent
+    for key, value in mapping.items():
+        if type(key) is not str or len(key) >= 128:
             raise _NotPlain
-        for position, (key, value) in enumerate(mapping.items()):
-            if position or not inline:
-                self.newline(indent)
-            if not isinstance(key, str) or len(key) >= 128:
-                raise _NotPlain
-            self.write(_scalar(key))
-            self.write(":")
-            if isinstance(value, dict):
-                self.mapping(value, indent + INDENT, inline=False)
-            elif isinstance(value, list):
-                self.sequence(value, indent + INDENT)
-            else:
-                self.write(" ")
-                self.plain(_scalar(value), indent + INDENT)
+        head = (lead if lead is not None else pad) + _scalar(key) + ":"
+        lead = None
+        kind = type(value)
+        if kind is dict:
+            lines.append(head)
+            _mapping(value, indent + INDENT, lines, None)
+        elif kind is list:
+            lines.append(head)
+            _sequence(value, indent + INDENT, lines)
+        else:
+            lines.append(_fold(head + " ", _scalar(value), indent + INDENT))
 
-    def sequence(self, items: list, indent: int) -> None:
-        if not items:
+
+def _sequence(items: list, indent: int, lines: list[str]) -> None:
+    if not items:
+        raise _NotPlain
+    lead = " " * indent + "- "
+    for item in items:
+        kind = type(item)
+        if kind is dict:
+            _mapping(item, indent + INDENT, lines, lead)
+        elif kind is list:
             raise _NotPlain
-        for item in items:
-            self.newline(indent)
-            self.write("- ")
-            if isinstance(item, dict):
-                self.mapping(item, indent + INDENT, inline=True)
-            elif isinstance(item, list):
-                raise _NotPlain
-            else:
-                self.plain(_scalar(item), indent + INDENT)
+        else:
+            lines.append(_fold(lead, _scalar(item), indent + INDENT))
 
-    def plain(self, text: str, indent: int) -> None:
-        """Write a plain scalar; past the width, a single space becomes a line break (PyYAML's write_plain)."""
-        if self.column + len(text) <= WIDTH or " " not in text:
-            self.write(text)  # no space is reached past the width: nothing to fold
-            return
-        spaces = False
-        start = 0
-        for end in range(len(text) + 1):
-            ch = text[end] if end < len(text) else None
-            if spaces:
-                if ch != " ":
-                    if start + 1 == end and self.column > WIDTH:
-                        self.newline(indent)
-                    else:
-                        self.write(text[start:end])
-                    start = end
-            elif ch is None or ch == " ":
-                self.write(text[start:end])
+
+def _fold(head: str, text: str, indent: int) -> str:
+    """`head` + a plain scalar; past the width a single space becomes a line break (PyYAML's write_plain)."""
+    column = len(head)
+    if column + len(text) <= WIDTH or " " not in text:
+        return head + text  # no space is reached past the width: nothing to fold
+    parts = [head]
+    spaces = False
+    start = 0
+    for end in range(len(text) + 1):
+        ch = text[end] if end < len(text) else None
+        if spaces:
+            if ch != " ":
+                if start + 1 == end and column > WIDTH:
+                    parts.append("\n" + " " * indent)
+                    column = indent
+                else:
+                    parts.append(text[start:end])
+                    column += end - start
                 start = end
-            spaces = ch == " "
+        elif ch is None or ch == " ":
+            parts.append(text[start:end])
+            column += end - start
+            start = end
+        spaces = ch == " "
+    return "".join(parts)

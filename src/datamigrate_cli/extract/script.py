@@ -36,6 +36,17 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# What matters inside parentheses: only the depth, so words and the rest are not tokens here.
+_NESTED = re.compile(
+    r"""
+      (?P<string>'(?:[^']|'')*'?)
+    | (?P<quoted>"(?:[^"]|"")*"?|\[(?:[^\]]|\]\])*\]?)
+    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    | (?P<open>\()
+    | (?P<close>\))
+    """,
+    re.VERBOSE | re.DOTALL,
+)
 
 # Words that begin a statement at the top level of a batch.
 STATEMENT_STARTS = frozenset(
@@ -264,9 +275,15 @@ def split_statements(batch: Batch, file: str) -> list[Statement]:
             body = text[start:end].rstrip().rstrip(";").rstrip()
             statements.append(Statement(body, file, batch.line + lines.line_of(start), first))
 
-    for match in _TOKEN.finditer(text):
+    position = 0
+    while not module:
+        # Inside parentheses no word can begin a statement: skip straight to what changes the depth.
+        match = (_NESTED if depth else _TOKEN).search(text, position)
+        if match is None:
+            break
+        position = match.end()
         kind = match.lastgroup
-        if kind == "comment" or module:
+        if kind == "comment":
             continue
         if kind == "open":
             depth += 1

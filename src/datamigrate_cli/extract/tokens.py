@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from sqlglot.dialects.tsql import TSQL
+from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 _TOKENIZER = TSQL().tokenizer_class()
@@ -43,7 +44,10 @@ class SyntaxProblem(ValueError):
 class Tokens:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens: list[Token] = _split_compound(_TOKENIZER.tokenize(text), text)
+        try:
+            self.tokens: list[Token] = _split_compound(_TOKENIZER.tokenize(text), text)
+        except TokenError as exc:  # an unterminated string, quoted name or comment
+            raise SyntaxProblem(str(exc).splitlines()[0]) from None
         self.pos = 0
 
     # -- looking

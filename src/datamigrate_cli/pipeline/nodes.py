@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import graphlib
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -301,9 +301,8 @@ def _add_once(tests: list, test: str) -> None:
 
 def _accepted_values(expression: str, table: Table) -> tuple[str, list, bool] | None:
     """`col IN ('a', 'b')` -> (column, values, quote); anything else -> None."""
-    try:
-        tree = sqlglot.parse_one(expression, read="tsql")
-    except SqlglotError:
+    tree = _parse_check(expression)
+    if tree is None:
         return None
     while isinstance(tree, exp.Paren):
         tree = tree.this
@@ -316,6 +315,15 @@ def _accepted_values(expression: str, table: Table) -> tuple[str, list, bool] | 
     strings = all(v.is_string for v in literals)
     values = [v.this if strings else _number(v.this) for v in literals]
     return column.name, values, strings
+
+
+@lru_cache(maxsize=4096)
+def _parse_check(expression: str) -> exp.Expression | None:
+    """A CHECK expression's tree (cached: schemas repeat their checks; the tree is only read)."""
+    try:
+        return sqlglot.parse_one(expression, read="tsql")
+    except SqlglotError:
+        return None
 
 
 def _number(text: str) -> int | float:
