@@ -10,6 +10,7 @@ document (a scalar that needs quotes, a line break, an empty list) goes to PyYAM
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 
 import yaml
@@ -42,12 +43,16 @@ _ANALYZER = Emitter(io.StringIO(), allow_unicode=True)
 _RESOLVER = yaml.resolver.Resolver()
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 @cache
 def _plain(text: str, kind: str) -> bool:
     """Does PyYAML write this scalar plain, on one line?"""
-    analysis = _ANALYZER.analyze_scalar(text)
-    if analysis.empty or analysis.multiline or not analysis.allow_block_plain:
-        return False
+    if not _NAME.fullmatch(text):  # a name has nothing PyYAML's analysis would object to
+        analysis = _ANALYZER.analyze_scalar(text)
+        if analysis.empty or analysis.multiline or not analysis.allow_block_plain:
+            return False
     return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == f"tag:yaml.org,2002:{kind}"
 
 
