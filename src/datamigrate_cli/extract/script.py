@@ -36,15 +36,11 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-# What matters inside parentheses: only the depth, so words and the rest are not tokens here.
-_NESTED = re.compile(
-    r"""
-      (?P<string>'(?:[^']|'')*'?)
-    | (?P<quoted>"(?:[^"]|"")*"?|\[(?:[^\]]|\]\])*\]?)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<open>\()
-    | (?P<close>\))
-    """,
+# Inside parentheses only the depth matters: one match runs to the next parenthesis that counts,
+# over strings, quoted names and comments whole. Possessive quantifiers: no backtracking.
+_TO_NEXT_PAREN = re.compile(
+    r"""(?:[^()'"\[\-/]++|'(?:[^']|'')*+'?|"(?:[^"]|"")*+"?|\[(?:[^\]]|\]\])*+\]?|--[^\n]*+|/\*.*?(?:\*/|\Z)|[-/])*+
+        (?P<paren>[()])""",
     re.VERBOSE | re.DOTALL,
 )
 
@@ -277,8 +273,15 @@ def split_statements(batch: Batch, file: str) -> list[Statement]:
 
     position = 0
     while not module:
-        # Inside parentheses no word can begin a statement: skip straight to what changes the depth.
-        match = (_NESTED if depth else _TOKEN).search(text, position)
+        if depth:  # no word inside parentheses begins a statement: skip to the next parenthesis
+            match = _TO_NEXT_PAREN.match(text, position)
+            if match is None:
+                break
+            position = match.end()
+            depth += 1 if match.group("paren") == "(" else -1
+            previous = ")"
+            continue
+        match = _TOKEN.search(text, position)
         if match is None:
             break
         position = match.end()
