@@ -55,6 +55,20 @@ DATA_STAGES = ("extract_data_common", "sqloxide_parse_data", "sqlglot_parse_data
 
 
 # ----------------------------------------------------------------------------- workers
+class Clock:
+    """Wall and CPU seconds of a block (CPU time shows how much of the wall time was waiting)."""
+
+    def __enter__(self) -> Clock:
+        self.started, self.cpu_started = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.times = {
+            "seconds": time.perf_counter() - self.started,
+            "cpu_seconds": time.process_time() - self.cpu_started,
+        }
+
+
 def batches(path: Path) -> list[str]:
     return [b.strip() for b in _GO.split(path.read_text(encoding="utf-8")) if b.strip()]
 
@@ -63,13 +77,12 @@ def work_extract(source: Path, snapshot: Path | None) -> dict:
     from datamigrate_cli.catalog import write_snapshot
     from datamigrate_cli.extract import extract_scripts
 
-    started = time.perf_counter()
-    catalog, summary = extract_scripts([source])
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        catalog, summary = extract_scripts([source])
     if snapshot is not None:
         write_snapshot(catalog, snapshot)
     return {
-        "seconds": seconds,
+        **clock.times,
         "statements": summary.statements,
         "tables": len(catalog.tables),
         "views": len(catalog.views),
@@ -85,25 +98,19 @@ def work_generate(snapshot: Path, project: Path) -> dict:
 
     catalog = read_snapshot(snapshot)
     shutil.rmtree(project, ignore_errors=True)
-    started = time.perf_counter()
-    result = generate(catalog, project, project_name="synth")
-    return {"seconds": time.perf_counter() - started, "files": result.files, **result.summary}
+    with Clock() as clock:
+        result = generate(catalog, project, project_name="synth")
+    return {**clock.times, "files": result.files, **result.summary}
 
 
 def work_validate(project: Path) -> dict:
     from datamigrate_cli.validate import Level, validate_project
 
     shutil.rmtree(project / "target", ignore_errors=True)
-    started = time.perf_counter()
-    report = validate_project(project, Level.COMPILE)
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        report = validate_project(project, Level.COMPILE)
     summary = report.to_json()["summary"]
-    return {
-        "seconds": seconds,
-        "ok": report.ok,
-        "models": summary["models"],
-        "tests": summary["tests_compiled"],
-    }
+    return {**clock.times, "ok": report.ok, "models": summary["models"], "tests": summary["tests_compiled"]}
 
 
 def work_dbt_compile(project: Path) -> dict:
@@ -114,20 +121,19 @@ def work_dbt_compile(project: Path) -> dict:
     os.environ["DATAMIGRATE_DUCKDB_PATH"] = str(project / "synth.duckdb")
     args = ["--log-level", "none", "--no-use-colors", "compile", "--project-dir", str(project),
             "--profiles-dir", str(project)]  # fmt: skip
-    started = time.perf_counter()
-    result = dbtRunner().invoke(args)
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        result = dbtRunner().invoke(args)
     nodes = len(getattr(result.result, "results", None) or ())
-    return {"seconds": seconds, "ok": bool(result.success), "nodes": nodes}
+    return {**clock.times, "ok": bool(result.success), "nodes": nodes}
 
 
 def work_sqloxide(source: Path) -> dict:
     import sqloxide
 
     texts = batches(source)
-    started = time.perf_counter()
-    statements = sum(len(sqloxide.parse_sql(text, dialect="mssql")) for text in texts)
-    return {"seconds": time.perf_counter() - started, "statements": statements, "batches": len(texts)}
+    with Clock() as clock:
+        statements = sum(len(sqloxide.parse_sql(text, dialect="mssql")) for text in texts)
+    return {**clock.times, "statements": statements, "batches": len(texts)}
 
 
 def work_sqlglot(source: Path) -> dict:
@@ -136,13 +142,13 @@ def work_sqlglot(source: Path) -> dict:
 
     texts = batches(source)
     statements = errors = 0
-    started = time.perf_counter()
-    for text in texts:
-        try:
-            statements += len(sqlglot.parse(text, read="tsql"))
-        except SqlglotError:
-            errors += 1
-    return {"seconds": time.perf_counter() - started, "statements": statements, "errors": errors}
+    with Clock() as clock:
+        for text in texts:
+            try:
+                statements += len(sqlglot.parse(text, read="tsql"))
+            except SqlglotError:
+                errors += 1
+    return {**clock.times, "statements": statements, "errors": errors}
 
 
 def worker(stage: str, paths: list[Path], result_file: Path) -> None:
@@ -202,6 +208,16 @@ def run_stage(stage: str, paths: list[Path], scratch: Path, timeout: float) -> d
     return result
 
 
+def _dbt_swapped(plan: list[tuple[str, list[Path]]]) -> list[tuple[str, list[Path]]]:
+    stages = [stage for stage, _ in plan]
+    if not set(DBT_STAGES) <= set(stages):
+        return plan
+    swapped = list(plan)
+    first, second = stages.index(DBT_STAGES[0]), stages.index(DBT_STAGES[1])
+    swapped[first], swapped[second] = plan[second], plan[first]
+    return swapped
+
+
 def median_of(runs: list[dict]) -> dict:
     """Medians of the numbers over the runs; the other fields as the last run had them."""
     merged = dict(runs[-1])
@@ -209,6 +225,7 @@ def median_of(runs: list[dict]) -> dict:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             merged[key] = statistics.median(run[key] for run in runs)
     merged["seconds_all"] = [round(run["seconds"], 4) for run in runs]
+    merged["cpu_seconds_all"] = [round(run["cpu_seconds"], 4) for run in runs]
     return merged
 
 
@@ -243,9 +260,12 @@ def bench_size(n: int, args: argparse.Namespace, scratch: Path) -> dict:
             plan = [(stage, paths) for stage, paths in plan if not stage.startswith("sqlglot")]
     else:
         entry["skipped"] = "sqloxide is not installed (pip install -e '.[bench]'): no parser baselines"
+    if args.stages:
+        plan = [(stage, paths) for stage, paths in plan if stage in args.stages]
     runs: dict[str, list[dict]] = {}
     for run in range(args.runs):
-        for stage, paths in plan:
+        order = plan if run % 2 == 0 else _dbt_swapped(plan)  # neither dbt stage always runs first
+        for stage, paths in order:
             log(f"  N={n} run {run + 1}/{args.runs}: {stage}")
             runs.setdefault(stage, []).append(run_stage(stage, paths, folder, args.timeout))
     entry["stages"] = {stage: median_of(results) for stage, results in runs.items()}
@@ -324,8 +344,8 @@ def markdown(document: dict) -> str:
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in document["versions"].items() if v) + ".",
         "",
-        "| N tables | stage | median s | runs (s) | peak RSS MiB | ms per table | notes |",
-        "|---:|---|---:|---|---:|---:|---|",
+        "| N tables | stage | median s | runs (s) | CPU s | peak RSS MiB | ms per table | notes |",
+        "|---:|---|---:|---|---:|---:|---:|---|",
     ]
     for entry in document["results"]:
         n = entry["tables"]
@@ -333,7 +353,8 @@ def markdown(document: dict) -> str:
             note = _note(stage, result, entry)
             runs = ", ".join(f"{s:.2f}" for s in result["seconds_all"])
             lines.append(
-                f"| {n:,} | {stage} | {result['seconds']:.2f} | {runs} | {result['peak_rss_mb']:.0f} | "
+                f"| {n:,} | {stage} | {result['seconds']:.2f} | {runs} | {result['cpu_seconds']:.2f} | "
+                f"{result['peak_rss_mb']:.0f} | "
                 f"{1000 * result['seconds'] / n:.2f} | {note} |"
             )
     lines += ["", "## Ratios", "", "| N tables | ratio | value |", "|---:|---|---:|"]
@@ -409,6 +430,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dbt-max", type=int, default=1000, help="largest N for validate and dbt compile")
     parser.add_argument("--sqlglot-max", type=int, default=10000, help="largest N for the sqlglot baseline")
+    parser.add_argument("--stages", nargs="+", help="run only these stages (default: all)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one stage may take")
     parser.add_argument("--out", type=Path, default=HERE / "results")
