@@ -151,6 +151,15 @@ def work_sqlglot(source: Path) -> dict:
     return {**clock.times, "statements": statements, "errors": errors}
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS. Not ru_maxrss: Linux carries the parent's peak across fork and exec."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+        return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE).group(1)) / 1024
+    except (OSError, AttributeError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, bytes on macOS
+
+
 def worker(stage: str, paths: list[Path], result_file: Path) -> None:
     functions = {
         "extract": lambda: work_extract(paths[0], paths[1]),
@@ -166,7 +175,7 @@ def worker(stage: str, paths: list[Path], result_file: Path) -> None:
         "sqlglot_parse_data": lambda: work_sqlglot(paths[0]),
     }
     result = functions[stage]()
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    result["peak_rss_mb"] = peak_rss_mb()
     result_file.write_text(json.dumps(result), encoding="utf-8")
 
 
