@@ -32,9 +32,11 @@ test: $(STAMP) system-packages
 BENCH_SIZES ?= 100 1000 10000
 BENCH_RUNS ?= 3
 BENCH_DBT_MAX ?= 1000
+BENCH_OUT ?= benchmarks/results
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --dbt-max $(BENCH_DBT_MAX)
+	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --dbt-max $(BENCH_DBT_MAX) \
+		--out $(BENCH_OUT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

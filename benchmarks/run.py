@@ -104,6 +104,8 @@ def work_generate(snapshot: Path, project: Path) -> dict:
 
 
 def work_validate(project: Path) -> dict:
+    import dbt.cli.main  # noqa: F401  imported before the clock, as in work_dbt_compile (~2 s)
+
     from datamigrate_cli.validate import Level, validate_project
 
     shutil.rmtree(project / "target", ignore_errors=True)
@@ -439,7 +441,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dbt-max", type=int, default=1000, help="largest N for validate and dbt compile")
     parser.add_argument("--sqlglot-max", type=int, default=10000, help="largest N for the sqlglot baseline")
-    parser.add_argument("--stages", nargs="+", help="run only these stages (default: all)")
+    parser.add_argument(
+        "--stages",
+        nargs="+",
+        help="only these stages (default: all); generate needs extract, dbt stages generate",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one stage may take")
     parser.add_argument("--out", type=Path, default=HERE / "results")
