@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean system-packages
+.PHONY: demo test lint clean system-packages bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ demo: $(STAMP)
 
 test: $(STAMP) system-packages
 	$(BIN)/pytest
+
+# Benchmarks (not part of `make test`): each stage against sqloxide, sqlglot and bare dbt compile.
+# validate and dbt compile run up to BENCH_DBT_MAX tables (10,000 models take many minutes).
+BENCH_SIZES ?= 100 1000 10000
+BENCH_RUNS ?= 3
+BENCH_DBT_MAX ?= 1000
+BENCH_OUT ?= benchmarks/results
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --dbt-max $(BENCH_DBT_MAX) \
+		--out $(BENCH_OUT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -115,3 +115,23 @@ def test_second_definition_of_an_object_is_reported(tmp_path: Path) -> None:
     )
     assert len(catalog.views) == 1 and "SELECT 1" in catalog.views[0].definition
     assert "already defined at script.sql:1" in catalog.unparsed[0].reason
+
+
+def test_long_view_cut_inside_a_bracketed_name_still_reads_its_header(tmp_path: Path) -> None:
+    columns = ",\n".join(f"    t.[Column{i:04d}] AS [Alias{i:04d}]" for i in range(200))
+    script = tmp_path / "long.sql"
+    script.write_text(
+        f"CREATE VIEW [dbo].[Wide] AS\nSELECT\n{columns}\nFROM [dbo].[T] AS t\n", encoding="utf-8"
+    )
+    catalog, _ = extract_scripts([script])
+    assert [str(v.name) for v in catalog.views] == ["[dbo].[Wide]"]
+
+
+def test_unterminated_string_is_an_unparsed_statement_not_a_crash(tmp_path: Path) -> None:
+    script = tmp_path / "broken.sql"
+    script.write_text(
+        "CREATE TABLE t (a int)\nGO\nCREATE TABLE u (b varchar(5) DEFAULT 'x)\n", encoding="utf-8"
+    )
+    catalog, _ = extract_scripts([script])
+    assert [t.name.name for t in catalog.tables] == ["t"]
+    assert catalog.unparsed and catalog.unparsed[0].source.line == 3

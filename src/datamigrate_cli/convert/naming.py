@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -21,6 +22,7 @@ RESERVED = frozenset(
 )
 
 
+@cache
 def snake_case(name: str) -> str:
     """`OrderID` -> `order_id`, `Order Details` -> `order_details`, `DBVersion` -> `db_version`."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

@@ -18,6 +18,7 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.schema import MappingSchema
 
 from ..catalog import Column, ObjectName, View
 from ..targets import Target
@@ -114,7 +115,7 @@ def convert_view(
     macros = macros or {}
     query, calls = _macro_placeholders(query, macros)
     reads = referenced_names(query)
-    missing = reads - relations.keys()
+    missing = {key for key in reads if key not in relations}  # not `reads - keys()`: that walks every key
     unknown = sorted(
         {
             f"{table.db or 'dbo'}.{table.name}"
@@ -128,7 +129,7 @@ def convert_view(
         )
         return result
 
-    schema = _sqlglot_schema(relations, reads)
+    schema = MappingSchema(_sqlglot_schema(relations, reads), dialect="tsql")  # built once, used twice
     try:
         qualified = annotate(query, schema)
     except (OptimizeError, SqlglotError) as exc:

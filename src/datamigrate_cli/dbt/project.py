@@ -54,8 +54,15 @@ def _write_new(directory: Path, files: dict[str, str], generator: str) -> WriteR
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
+        folders: set[Path] = set()
         for relative, text in files.items():
-            _write_file(staging / relative, text)
+            path = staging / relative
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            # No one reads the staging folder before it is renamed: no need to write each file atomically.
+            with path.open("w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
         _write_manifest(staging, {path: checksum(text) for path, text in files.items()}, generator)
         if directory.exists():
             directory.rmdir()  # empty, checked by the caller

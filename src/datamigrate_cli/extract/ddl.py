@@ -191,6 +191,10 @@ class _Builder:
 
     # ----------------------------------------------------------------- dispatch
     def add(self, statement: Statement) -> None:
+        skipped = _SKIPPED_KINDS.get(statement.first_word)
+        if skipped is not None:
+            self.skipped[skipped] += 1  # data and session statements: counted from the first word alone
+            return
         source = SourceRef(file=statement.file, line=statement.line)
         words = statement.words(4)
         try:
@@ -1000,8 +1004,12 @@ def _in_primary_key(column: Column, key_columns: set[str]) -> Column:
 def _header(text: str) -> str:
     """The part of a module's CREATE statement before its body, for reading name and parameters."""
     # The body may hold anything; the header reader stops at the first unexpected token anyway,
-    # so tokenising only a bounded prefix keeps huge procedures cheap.
-    return text[:4000]
+    # so tokenising only a bounded prefix keeps huge procedures cheap. The cut is at a line end,
+    # so that it does not fall inside a bracketed name or a string on that line.
+    if len(text) <= 4000:
+        return text
+    cut = text.rfind("\n", 0, 4000)
+    return text[: cut if cut > 0 else 4000]
 
 
 def _is_index_words(words: list[str]) -> bool:

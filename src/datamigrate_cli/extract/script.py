@@ -36,6 +36,13 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# Inside parentheses only the depth matters: one match runs to the next parenthesis that counts,
+# over strings, quoted names and comments whole. Possessive quantifiers: no backtracking.
+_TO_NEXT_PAREN = re.compile(
+    r"""(?:[^()'"\[\-/]++|'(?:[^']|'')*+'?|"(?:[^"]|"")*+"?|\[(?:[^\]]|\]\])*+\]?|--[^\n]*+|/\*.*?(?:\*/|\Z)|[-/])*+
+        (?P<paren>[()])""",
+    re.VERBOSE | re.DOTALL,
+)
 
 # Words that begin a statement at the top level of a batch.
 STATEMENT_STARTS = frozenset(
@@ -264,9 +271,22 @@ def split_statements(batch: Batch, file: str) -> list[Statement]:
             body = text[start:end].rstrip().rstrip(";").rstrip()
             statements.append(Statement(body, file, batch.line + lines.line_of(start), first))
 
-    for match in _TOKEN.finditer(text):
+    position = 0
+    while not module:
+        if depth:  # no word inside parentheses begins a statement: skip to the next parenthesis
+            match = _TO_NEXT_PAREN.match(text, position)
+            if match is None:
+                break
+            position = match.end()
+            depth += 1 if match.group("paren") == "(" else -1
+            previous = ")"
+            continue
+        match = _TOKEN.search(text, position)
+        if match is None:
+            break
+        position = match.end()
         kind = match.lastgroup
-        if kind == "comment" or module:
+        if kind == "comment":
             continue
         if kind == "open":
             depth += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from sqlglot.dialects.tsql import TSQL
+from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 _TOKENIZER = TSQL().tokenizer_class()
@@ -43,46 +44,51 @@ class SyntaxProblem(ValueError):
 class Tokens:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens: list[Token] = _split_compound(_TOKENIZER.tokenize(text), text)
+        try:
+            self.tokens: list[Token] = _split_compound(_TOKENIZER.tokenize(text), text)
+        except TokenError as exc:  # an unterminated string, quoted name or comment
+            raise SyntaxProblem(str(exc).splitlines()[0]) from None
         self.pos = 0
+        # Looked up for every token the grammar tries: computed once (the grammar is the hot loop).
+        self.types = [token.token_type for token in self.tokens]
+        self.words = [
+            None if kind in _LITERALS or kind == TokenType.IDENTIFIER else token.text.upper()
+            for token, kind in zip(self.tokens, self.types, strict=True)
+        ]
+        """Each token's text upper-cased, or None for a literal or quoted name (never a keyword)."""
+        self.count = len(self.tokens)
 
     # -- looking
     def peek(self, ahead: int = 0) -> Token | None:
         index = self.pos + ahead
-        return self.tokens[index] if index < len(self.tokens) else None
+        return self.tokens[index] if index < self.count else None
 
     def at_end(self) -> bool:
-        return self.pos >= len(self.tokens)
+        return self.pos >= self.count
 
     def is_word(self, *words: str, ahead: int = 0) -> bool:
-        token = self.peek(ahead)
-        return (
-            token is not None
-            and token.token_type not in _LITERALS
-            and token.token_type != TokenType.IDENTIFIER
-            and token.text.upper() in words
-        )
+        index = self.pos + ahead
+        return index < self.count and self.words[index] in words
 
     def is_type(self, *types: TokenType, ahead: int = 0) -> bool:
-        token = self.peek(ahead)
-        return token is not None and token.token_type in types
+        index = self.pos + ahead
+        return index < self.count and self.types[index] in types
 
     # -- consuming
     def next(self) -> Token:
-        token = self.peek()
-        if token is None:
+        if self.pos >= self.count:
             raise SyntaxProblem("unexpected end of statement")
         self.pos += 1
-        return token
+        return self.tokens[self.pos - 1]
 
     def accept(self, *words: str) -> bool:
-        if self.is_word(*words):
+        if self.pos < self.count and self.words[self.pos] in words:
             self.pos += 1
             return True
         return False
 
     def accept_type(self, token_type: TokenType) -> bool:
-        if self.is_type(token_type):
+        if self.pos < self.count and self.types[self.pos] == token_type:
             self.pos += 1
             return True
         return False

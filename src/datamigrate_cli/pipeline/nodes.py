@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import graphlib
+from functools import cache, lru_cache
 
 import sqlglot
-import yaml
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
@@ -20,7 +20,7 @@ from ..convert.views import (
     referenced_names,
     sqlserver_type,
 )
-from ..dbt import templates
+from ..dbt import templates, yaml_text
 from ..targets import Target, target_type
 from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, Status
 
@@ -220,10 +220,20 @@ def render(state: GenerateState) -> GenerateState:
 
 
 def _staging_column(column: ColumnPlan, target: Target) -> dict[str, str]:
-    quoted = exp.column(column.original, quoted=True).sql(dialect=target.dialect)
+    quoted = _column_sql(column.original, target.dialect)
     expression = f"cast({quoted} as {column.target_type})" if column.target_type else quoted
-    name = exp.to_identifier(column.name, quoted=column.name in RESERVED).sql(dialect=target.dialect)
-    return {"expression": expression, "name": name}
+    return {"expression": expression, "name": _identifier_sql(column.name, target.dialect)}
+
+
+@cache
+def _column_sql(name: str, dialect: str) -> str:
+    """A quoted column reference as the dialect writes it (cached: schemas repeat column names)."""
+    return exp.column(name, quoted=True).sql(dialect=dialect)
+
+
+@cache
+def _identifier_sql(name: str, dialect: str) -> str:
+    return exp.to_identifier(name, quoted=name in RESERVED).sql(dialect=dialect)
 
 
 def _source_entry(
@@ -330,9 +340,8 @@ def _add_once(tests: list, test: str | dict) -> None:
 
 def _accepted_values(expression: str, table: Table) -> tuple[str, list, bool] | None:
     """`col IN ('a', 'b')` -> (column, values, quote); anything else -> None."""
-    try:
-        tree = sqlglot.parse_one(expression, read="tsql")
-    except SqlglotError:
+    tree = _parse_check(expression)
+    if tree is None:
         return None
     while isinstance(tree, exp.Paren):
         tree = tree.this
@@ -345,6 +354,15 @@ def _accepted_values(expression: str, table: Table) -> tuple[str, list, bool] | 
     strings = all(v.is_string for v in literals)
     values = [v.this if strings else _number(v.this) for v in literals]
     return column.name, values, strings
+
+
+@lru_cache(maxsize=4096)
+def _parse_check(expression: str) -> exp.Expression | None:
+    """A CHECK expression's tree (cached: schemas repeat their checks; the tree is only read)."""
+    try:
+        return sqlglot.parse_one(expression, read="tsql")
+    except SqlglotError:
+        return None
 
 
 def _number(text: str) -> int | float:
@@ -418,11 +436,6 @@ def _where(source: SourceRef | None) -> str:
     return str(source) if source is not None else "the source database"
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)  # dbt's own style: lists indented under their key
-
-
 def _yaml_file(origin: str, document: dict) -> str:
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    body = yaml_text.dump(document)
     return templates.render("project/properties.yml.j2", origin=origin, body=body.rstrip())
