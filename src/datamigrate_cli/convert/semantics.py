@@ -427,9 +427,13 @@ def _type(node: exp.Expression) -> exp.DataType.Type | None:
         return T.VARCHAR if node.is_string else (T.INT if node.is_int else T.DECIMAL)
     if isinstance(node, exp.Paren):
         return _type(node.this)
-    if isinstance(node, (exp.DPipe, exp.Concat)):
+    if isinstance(node, (exp.DPipe, exp.Concat, *_TEXT_FUNCTIONS)):
         return T.VARCHAR
     return None
+
+
+# Functions that always return text, which sqlglot's annotation may leave untyped.
+_TEXT_FUNCTIONS = (exp.Left, exp.Right, exp.Substring, exp.Upper, exp.Lower, exp.Trim, exp.Replace, exp.Stuff)
 
 
 def _is_text(node: exp.Expression) -> bool:
