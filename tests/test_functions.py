@@ -37,7 +37,7 @@ def test_functions_become_models_and_macros(tmp_path: Path) -> None:
     view = (project / report["[dbo].[vItemNet]"]["path"]).read_text()
     assert "{{ dbo__fn_net('item.price + 1', 'item.discount') }}" in view
 
-    result = runner.invoke(app, ["validate", str(project), "--level", "build", "--sample-rows", "8", "--keep",
+    result = runner.invoke(app, ["validate", str(project), "--level", "build", "--sample-rows", "15", "--keep",
                                  "--format", "json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     connection = duckdb.connect(json.loads(result.stdout)["kept"])
@@ -46,9 +46,16 @@ def test_functions_become_models_and_macros(tmp_path: Path) -> None:
         'from dbo."Item" as i join main.v_item_net as v on v.item_id = i."ItemID"'
     ).fetchall()
     cheap_count = connection.execute("select count(*) from main.fn_cheap_items").fetchone()[0]
-    assert cheap_count == sum(price <= 10 for price, *_ in rows)
+    tags = connection.execute(
+        'select i."Name", i."Price", t.tag, t.up, t.braced, t.capped, t.literal '
+        'from dbo."Item" as i join main.v_item_tags as t on t.item_id = i."ItemID"'
+    ).fetchall()
     connection.close()
-    assert len(rows) == 8
+    assert len(rows) == len(tags) == 15
+    assert 0 < cheap_count == sum(price <= 10 for price, *_ in rows) < 15  # @MaxPrice = 10 is applied
+    for name, price, tag, up, braced, capped, literal in tags:
+        assert tag == f"{name} it's, (x)" and up == f"{name.upper()}-" and braced == "{{" + name + "}}"
+        assert Decimal(capped) == min(Decimal(price), Decimal(5)) and literal == "{% x %}"
     for price, discount, name, net, label in rows:
         # RETURN @Price * (1 - @Discount) with @Price = Price + 1, converted to money (4 places)
         expected = ((Decimal(price) + 1) * (1 - Decimal(discount))).quantize(Decimal("0.0001"), ROUND_HALF_UP)

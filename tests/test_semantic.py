@@ -85,9 +85,14 @@ CHECKS = {
     "qty BETWEEN 1 AND 100": "qty between 1 and 100",
     "discount > 0 AND discount < 100": "discount > 0 and discount < 100",
     "([Tier] IN ('A', 'B', 'C'))": "tier in ('A', 'B', 'C')",
+    "([Status]='A' OR [Status]='B')": "status in ('A', 'B')",
+    "([Qty]>=(10))": "qty >= 10",
+    "Rate > 0 AND Rate < 1": "rate > 0 and rate < 1",
+    "Pct >= 0": "pct >= 0 and pct <= 99.99",
 }  # fmt: skip
 COLUMNS = {"zip": "char(5)", "au_id": "varchar(11)", "pub_id": "char(4)", "emp_id": "char(9)", "min_lvl": "tinyint",
-           "max_lvl": "tinyint", "qty": "smallint", "discount": "decimal(4,2)", "tier": "char(1)"}  # fmt: skip
+           "max_lvl": "tinyint", "qty": "smallint", "discount": "decimal(4,2)", "tier": "char(1)", "status": "char(1)",
+           "rate": "decimal(4,2)", "pct": "decimal(4,2)"}  # fmt: skip
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -100,7 +105,7 @@ def test_sample_rows_meet_check_constraints(check: str, tmp_path) -> None:
         encoding="utf-8",
     )
     catalog, _ = extract_scripts([script])
-    (sample,) = sample_rows(catalog, 40)
+    (sample,) = sample_rows(catalog, 150)  # more rows than decimal(4,2) has whole numbers
     values = [row[1] for row in sample.rows]
     assert len(values) > 1 and len(set(values)) == len(values)  # a unique column gets distinct values
     connection = duckdb.connect()
@@ -121,3 +126,27 @@ def test_sample_rows_keep_foreign_keys_and_keys() -> None:
     keys = [(row[0], row[1]) for row in visit.rows]
     assert len(set(keys)) == len(keys)
     assert sample_rows(CATALOG, 30) == [customer, visit]  # deterministic
+
+
+def test_the_warehouse_removes_rows_that_break_a_check_and_says_when_none_are_left(tmp_path) -> None:
+    from datamigrate_cli.validate.warehouse import DuckDBWarehouse
+
+    script = tmp_path / "t.sql"
+    script.write_text(
+        "CREATE TABLE dbo.z (id int NOT NULL PRIMARY KEY, code varchar(10) NOT NULL CHECK (code NOT LIKE 'c%'),\n"
+        "  zip char(5) NOT NULL CHECK (zip NOT LIKE '%[^0-9]%'))\n"
+        "GO\nCREATE TABLE dbo.child (id int NOT NULL PRIMARY KEY, z_id int NOT NULL REFERENCES dbo.z (id))\n",
+        encoding="utf-8",
+    )
+    catalog, _ = extract_scripts([script])
+    warehouse = DuckDBWarehouse(tmp_path, DUCKDB, keep=True)
+    loaded = warehouse.load(catalog, 12)
+    connection = duckdb.connect(str(warehouse.path))
+    kept = connection.execute("select code, zip from dbo.z").fetchall()
+    orphans = connection.execute(
+        "select count(*) from dbo.child where z_id not in (select id from dbo.z)"
+    ).fetchone()
+    connection.close()
+    # A NOT LIKE gives the generator no values to build; every generated code starts with "code_".
+    assert kept == [] and loaded.rows == {"[dbo].[z]": 0, "[dbo].[child]": 0} and orphans == (0,)
+    assert any("[dbo].[z]: no sample row" in warning for warning in loaded.warnings)

@@ -141,7 +141,7 @@ def test_a_broken_project_is_reported_in_every_format(name: str, small_project: 
     assert problem is not None and case.message in problem.get("message")
 
     annotations = [line for line in result.stderr.splitlines() if line.startswith("::error ")]
-    assert f"::error file={node['path']},line={line}," in "\n".join(annotations)
+    assert f"::error file={project.as_posix()}/{node['path']},line={line}," in "\n".join(annotations)
     origin_file, origin_line = node["origin"]["source"].rsplit(":", 1)
     assert f"::error file={origin_file},line={origin_line}," in "\n".join(annotations)
 

@@ -24,6 +24,7 @@ from sqlglot.optimizer.qualify import qualify
 from ..catalog import Column, Routine, RoutineKind, View
 from ..targets import Target, target_type
 from . import semantics
+from .jinja import escape_jinja
 from .naming import snake_case
 
 _INLINE_BODY = re.compile(r"\bRETURNS\s+TABLE\b.*?\bAS\s+RETURN\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -120,9 +121,11 @@ def function_as_macro(routine: Routine, target: Target) -> Macro | str:
         if flags:
             return f"DM402 {flags[0]}"
     returned = exp.cast(typed.selects[0].unalias(), _returned_type(found.group("type"), target))
-    sql = returned.sql(dialect=target.dialect)  # SQL Server converts the result to the declared type
+    sql = escape_jinja(
+        returned.sql(dialect=target.dialect)
+    )  # converted to the declared type, as SQL Server does
     for parameter in names.values():
-        sql = re.sub(rf'"?p"?\."?dm_arg_{parameter}"?', f"({{{{ {parameter} }}}})", sql)
+        sql = re.sub(rf'"?p"?\."?dm_arg_{parameter}(?!\w)"?', f"({{{{ {parameter} }}}})", sql)
     name = f"{snake_case(routine.name.schema_)}__{snake_case(routine.name.name)}"
     return Macro(name, routine, tuple(names.values()), sql, found.group("type").strip())
 

@@ -23,6 +23,7 @@ from sqlglot.schema import MappingSchema
 from ..catalog import Column, ObjectName, View
 from ..targets import Target
 from . import semantics
+from .jinja import escape_jinja, jinja_string
 from .naming import RESERVED, NameSpace
 
 if TYPE_CHECKING:
@@ -158,15 +159,19 @@ def convert_view(
         return result
     result.columns = _alias_outputs(qualified, output_names, spelling)
 
+    markers = _macro_calls(qualified, calls, target.dialect)
     sql = qualified.sql(dialect=target.dialect, pretty=True)
     try:
         sqlglot.parse_one(sql, read=target.dialect)
     except SqlglotError as exc:
         result.errors.append(f"the converted SQL does not parse as {target.dialect}: {_first_line(exc)}")
         return result
+    sql = escape_jinja(sql)
     for placeholder, model in placeholders.items():
         sql = sql.replace(f'"{placeholder}"', placeholder).replace(placeholder, f"{{{{ ref('{model}') }}}}")
-    result.sql = _macro_calls(sql, calls)
+    for marker, call in markers.items():
+        sql = re.sub(rf'"?\b{marker}\b"?', lambda _, call=call: f"{{{{ {call} }}}}", sql)
+    result.sql = sql
     return result
 
 
@@ -222,7 +227,8 @@ def _output_names(query: exp.Query) -> list[str]:
 
 
 def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> tuple[exp.Query, dict[str, Macro]]:
-    """Calls of functions converted to macros -> placeholder functions `dm_macro_<n>(args)`."""
+    """Calls of functions converted to macros -> placeholder functions `dm_macro_<n>(args)`,
+    innermost first, so a call inside another's arguments is found too."""
     calls: dict[str, Macro] = {}
 
     def replace(node: exp.Expression) -> exp.Expression:
@@ -234,40 +240,40 @@ def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> tuple[exp
                 return exp.Anonymous(this=placeholder, expressions=node.expression.expressions)
         return node
 
-    return (query.transform(replace) if macros else query), calls
+    if not macros:
+        return query, calls
+    query = query.copy()
+    for node in sorted(query.find_all(exp.Dot), key=lambda node: -node.depth):  # the deepest first
+        replaced = replace(node)
+        if replaced is not node:
+            node.replace(replaced)
+    return query, calls
 
 
-def _macro_calls(sql: str, calls: dict[str, Macro]) -> str:
-    """`dm_macro_0(a, b)` in generated SQL -> `{{ schema__function('a', 'b') }}`."""
-    for placeholder, macro in calls.items():
-        found = re.search(rf"\b{placeholder}\(", sql, re.IGNORECASE)
-        while found:
-            arguments, end = _arguments(sql, found.end())
-            quoted = ", ".join("'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'" for a in arguments)
-            sql = sql[: found.start()] + f"{{{{ {macro.name}({quoted}) }}}}" + sql[end:]
-            found = re.search(rf"\b{placeholder}\(", sql, re.IGNORECASE)
-    return sql
+def _macro_calls(tree: exp.Expression, calls: dict[str, Macro], dialect: str) -> dict[str, str]:
+    """Each macro placeholder in the converted tree -> a one-word marker; returns marker -> the
+    Jinja call `{{ schema__function('arg sql', ...) }}`, its arguments rendered in the target's
+    dialect (a nested call becomes a nested macro call)."""
+    markers: dict[str, str] = {}
+    placeholders = [node for node in tree.find_all(exp.Anonymous) if node.name.lower() in calls]
+    for node in sorted(placeholders, key=lambda node: -node.depth):
+        arguments = [_jinja_text(argument.sql(dialect=dialect), markers) for argument in node.expressions]
+        marker = f"dm_call_{len(markers)}"
+        markers[marker] = f"{calls[node.name.lower()].name}({', '.join(arguments)})"
+        node.replace(exp.column(marker))
+    return markers
 
 
-def _arguments(sql: str, start: int) -> tuple[list[str], int]:
-    """The top-level comma-separated arguments from `start` (just after a `(`) to its `)`."""
-    arguments, depth, quote, begin = [], 0, None, start
-    for index in range(start, len(sql)):
-        char = sql[index]
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-        elif char in ",)" and not depth:
-            arguments.append(sql[begin:index].strip())
-            begin = index + 1
-            if char == ")":
-                return arguments, index + 1
-    raise ValueError("unbalanced parentheses in generated SQL")
+def _jinja_text(sql: str, markers: dict[str, str]) -> str:
+    """SQL text as a Jinja expression: string literals, joined with `~` to nested macro calls."""
+    parts = re.split(r'"?\b(dm_call_\d+)\b"?', sql)
+    pieces = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            pieces.append(markers[part])
+        elif part or len(parts) == 1:
+            pieces.append(jinja_string(part))
+    return " ~ ".join(pieces)
 
 
 def _output_types(query: exp.Query, names: list[str]) -> dict[str, str]:
@@ -367,7 +373,12 @@ def _rewrite_relations(
             if not isinstance(source, exp.Table):
                 continue
             if id(source) not in rewritten:
-                relation = relations[ObjectName(schema=source.db or "dbo", name=source.name).key]
+                relation = relations.get(ObjectName(schema=source.db or "dbo", name=source.name).key)
+                if relation is None:  # a recursive CTE reading itself, say
+                    result.errors.append(
+                        f"reads {source.name}, which could not be resolved (a recursive CTE?)"
+                    )
+                    return placeholders
                 new_alias = alias_names.claim(alias)
                 placeholder = _PLACEHOLDER.format(len(placeholders))
                 placeholders[placeholder] = relation.model

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from xml.etree import ElementTree
 
 REPORT_VERSION = 2
@@ -165,7 +166,8 @@ def junit_xml(report: ValidationReport) -> str:
 
 
 def github_annotations(report: ValidationReport) -> list[str]:
-    """`::error` workflow commands: one at the generated file, one at the SQL Server object's source."""
+    """`::error` workflow commands: one at the generated file (its path from the working directory),
+    one at the SQL Server object's file as the snapshot records it (relative to the --ddl path)."""
     lines = []
     for node in report.nodes:
         if node.verdict not in PROBLEMS:
@@ -173,7 +175,7 @@ def github_annotations(report: ValidationReport) -> list[str]:
         title = f"datamigrate {node.kind} {node.name} {node.verdict.value}"
         message = node.message or node.verdict.value
         if node.path:
-            lines.append(_command(node.path, node.line, title, message))
+            lines.append(_command(_from_here(report.project, node.path), node.line, title, message))
         if node.origin and node.origin.source:
             file, _, line = node.origin.source.rpartition(":")
             lines.append(
@@ -184,6 +186,14 @@ def github_annotations(report: ValidationReport) -> list[str]:
     for problem in report.errors:
         lines.append(f"::error title=datamigrate validate::{_escape(problem)}")
     return lines
+
+
+def _from_here(project: str, path: str) -> str:
+    """A project file's path from the working directory (the repository root, in a workflow)."""
+    full = Path(project) / path
+    if full.is_absolute() and full.is_relative_to(Path.cwd()):
+        full = full.relative_to(Path.cwd())
+    return full.as_posix()
 
 
 def _command(file: str, line: int | None, title: str, message: str) -> str:

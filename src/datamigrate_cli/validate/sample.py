@@ -91,9 +91,10 @@ class _Generator:
         if column.nullable and not in_key and i % 7 == 6:
             return None
         position = [c.name for c in table.columns].index(column.name)
-        domain = _domain(table, column.name)
-        if isinstance(domain, _Range) and column.data_type in _INTEGER_RANGES:
-            domain = domain.meet(_Range(*map(Decimal, _INTEGER_RANGES[column.data_type])))
+        domain = _domain(table, column)
+        limits = _limits(column)
+        if isinstance(domain, _Range) and limits is not None:
+            domain = domain.meet(limits)
         if domain is not None:
             return _convert(domain.pick(i), column)
         return _typed_value(column, i, position)
@@ -207,23 +208,29 @@ class _Choice:
 class _Range:
     low: Decimal | None = None
     high: Decimal | None = None
+    step: Decimal = Decimal(1)
+    """The distance between two values: 1, or 0.01 for a decimal with two places."""
 
     @property
     def size(self) -> int:
         if self.low is None or self.high is None:
             return 10**9
-        return int(self.high - self.low) + 1
+        return max(int((self.high - self.low) / self.step) + 1, 0)
 
     def pick(self, i: int):
-        low = self.low if self.low is not None else (self.high - 999 if self.high is not None else Decimal(0))
+        low = (
+            self.low
+            if self.low is not None
+            else (self.high - 999 * self.step if self.high is not None else 0)
+        )
         if self.high is None:
-            return low + i
-        return low + (i % max(int(self.high - low) + 1, 1))
+            return low + i * self.step
+        return low + (i % max(self.size, 1)) * self.step
 
     def meet(self, other: _Range) -> _Range:
         lows = [x for x in (self.low, other.low) if x is not None]
         highs = [x for x in (self.high, other.high) if x is not None]
-        return _Range(max(lows) if lows else None, min(highs) if highs else None)
+        return _Range(max(lows) if lows else None, min(highs) if highs else None, min(self.step, other.step))
 
 
 @dataclass(frozen=True)
@@ -247,11 +254,24 @@ class _Pattern:
         return "".join(reversed(chars))
 
 
-def _domain(table: Table, column_name: str):
+def _limits(column: Column) -> _Range | None:
+    """The values the column's type can hold, for the numeric types a range could overflow."""
+    if column.data_type in _INTEGER_RANGES:
+        return _Range(*map(Decimal, _INTEGER_RANGES[column.data_type]))
+    if column.data_type in {"decimal", "numeric"}:
+        scale = column.scale or 0
+        largest = Decimal(10) ** ((column.precision or 18) - scale) - Decimal(10) ** -scale
+        return _Range(-largest, largest, Decimal(10) ** -scale)
+    return None
+
+
+def _domain(table: Table, column: Column):
     """The values CHECK constraints on this one column allow, when their shape is a common one."""
     found = None
+    whole = column.data_type in _INTEGER_RANGES or not column.scale
+    step = Decimal(1) if whole else Decimal(10) ** -column.scale
     for check in table.checks:
-        domain = _check_domain(check.expression, column_name.lower())
+        domain = _check_domain(check.expression, column.name.lower(), step)
         if domain is None:
             continue
         found = (
@@ -263,7 +283,7 @@ def _domain(table: Table, column_name: str):
 
 
 @cache
-def _check_domain(expression: str, column: str):
+def _check_domain(expression: str, column: str, step: Decimal):
     try:
         tree = sqlglot.parse_one(expression, read="tsql")
     except SqlglotError:
@@ -271,34 +291,46 @@ def _check_domain(expression: str, column: str):
     names = {c.name.lower() for c in tree.find_all(exp.Column)}
     if names != {column}:
         return None
-    return _node_domain(tree)
+    return _node_domain(tree, step)
 
 
-def _node_domain(node: exp.Expression):
+def _node_domain(node: exp.Expression, step: Decimal):
+    """What a CHECK of a common shape allows; None for any other shape (the warehouse then
+    deletes the rows that break it)."""
     node = node.unnest()
     if isinstance(node, exp.Or):
-        options = [d for d in (_node_domain(node.left), _node_domain(node.right)) if d is not None]
+        options = [
+            d for d in (_node_domain(node.left, step), _node_domain(node.right, step)) if d is not None
+        ]
+        if all(isinstance(d, _Choice) for d in options) and len(options) == 2:
+            return _Choice(options[0].values + options[1].values)  # SQL Server stores IN as ORs of =
         return max(options, key=lambda d: d.size) if options else None
     if isinstance(node, exp.And):
-        left, right = _node_domain(node.left), _node_domain(node.right)
+        left, right = _node_domain(node.left, step), _node_domain(node.right, step)
         if isinstance(left, _Range) and isinstance(right, _Range):
             return left.meet(right)
         return left or right
     if isinstance(node, exp.In) and all(isinstance(e, exp.Literal) for e in node.expressions):
         return _Choice(tuple(_literal(e) for e in node.expressions))
-    if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
+    if isinstance(node, exp.EQ):
+        value = node.right.unnest() if isinstance(node.left, exp.Column) else node.left.unnest()
+        return _Choice((_literal(value),)) if isinstance(value, exp.Literal) else None
+    if (
+        isinstance(node, exp.Like)
+        and isinstance(node.expression, exp.Literal)
+        and not node.args.get("negate")
+    ):
         return _Pattern(_like_parts(node.expression.this))
     if isinstance(node, exp.Between) and _number(node.args["low"]) is not None:
-        return _Range(_number(node.args["low"]), _number(node.args["high"]))
+        return _Range(_number(node.args["low"]), _number(node.args["high"]), step)
     if isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)):
         column_left = isinstance(node.left, exp.Column)
         bound = _number(node.right if column_left else node.left)
         if bound is None:
             return None
-        strict = isinstance(node, (exp.GT, exp.LT))
         lower = isinstance(node, (exp.GT, exp.GTE)) == column_left
-        step = 1 if strict else 0
-        return _Range(low=bound + step) if lower else _Range(high=bound - step)
+        gap = step if isinstance(node, (exp.GT, exp.LT)) else 0
+        return _Range(low=bound + gap, step=step) if lower else _Range(high=bound - gap, step=step)
     return None
 
 
@@ -343,6 +375,7 @@ def _literal(node: exp.Literal):
 
 
 def _number(node: exp.Expression | None) -> Decimal | None:
+    node = node.unnest() if node is not None else None  # SSMS writes ([Qty]>=(10))
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         return -Decimal(node.this.this)
     if isinstance(node, exp.Literal) and not node.is_string:

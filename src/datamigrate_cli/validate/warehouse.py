@@ -76,6 +76,7 @@ class Warehouse(ABC):
                     placeholders = ", ".join([marker] * len(sample.columns))
                     insert = f"insert into {self.relation(sample.table)} ({columns}) values ({placeholders})"
                     if sample.rows and not self._try(cursor, insert, sample.rows):
+                        cursor.execute(f"delete from {self.relation(sample.table)}")  # not half-filled
                         loaded.warnings.append(
                             f"{sample.table.name}: sample rows could not be loaded; it stays empty"
                         )
@@ -83,6 +84,11 @@ class Warehouse(ABC):
                 for table in catalog.tables:
                     cursor.execute(f"select count(*) from {self.relation(table)}")
                     loaded.rows[str(table.name)] = cursor.fetchone()[0]
+                    if not loaded.rows[str(table.name)]:
+                        loaded.warnings.append(
+                            f"{table.name}: no sample row kept its CHECK constraints and foreign keys; "
+                            "its tests ran on an empty table"
+                        )
         finally:
             connection.close()
         return loaded
@@ -248,8 +254,10 @@ def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
         if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
             pattern = node.expression.this
             if "[" in pattern:  # T-SQL character classes: a regular expression in the target
-                return exp.RegexpILike(this=node.this, expression=exp.Literal.string(_like_regex(pattern)))
-            return exp.ILike(this=node.this, expression=node.expression)  # SQL Server compares without case
+                match = exp.RegexpILike(this=node.this, expression=exp.Literal.string(_like_regex(pattern)))
+            else:
+                match = exp.ILike(this=node.this, expression=node.expression)  # SQL Server ignores case
+            return exp.Not(this=match) if node.args.get("negate") else match
         return node
 
     try:
