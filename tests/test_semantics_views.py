@@ -42,3 +42,11 @@ def test_a_flag_that_would_change_values_is_an_error() -> None:
 def test_output_types_are_kept_for_views_that_read_this_one() -> None:
     result = convert("SELECT o.code AS c, o.id + 1 AS n, o.placed AS p FROM dbo.orders AS o")
     assert result.types == {"c": "VARCHAR(10)", "n": "INTEGER", "p": "DATETIME"}
+
+
+def test_a_recursive_cte_is_a_reason_to_review_not_a_crash() -> None:
+    result = convert(
+        "WITH c AS (SELECT o.id FROM dbo.orders AS o UNION ALL SELECT c.id + 1 FROM c JOIN dbo.orders AS o "
+        "ON o.id = c.id) SELECT id FROM c"
+    )
+    assert result.sql is None and result.errors
