@@ -539,7 +539,7 @@ def _like(node: exp.Like, context: _Context) -> exp.Expression | None:
             "DM207", "LIKE with a pattern that is not a literal: [...] classes and backslashes differ"
         )
     elif ("[" in pattern or "\\" in pattern) and node.args.get("escape") is None:
-        regex = "^" + _like_to_regex(pattern) + "$"
+        regex = "^" + like_to_regex(pattern) + "$"
         matched = context.template(LIKE_REGEX, "LIKE with [...]", s=node.this, re=exp.Literal.string(regex))
         if matched is None:
             return None
@@ -794,7 +794,7 @@ def _patindex(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
         context.flag("DM207", "PATINDEX with a pattern that is not a literal")
         return None
     starts_any, ends_any = literal.startswith("%"), literal.endswith("%") and len(literal) > 1
-    body = _like_to_regex(literal[1 if starts_any else 0 : len(literal) - 1 if ends_any else len(literal)])
+    body = like_to_regex(literal[1 if starts_any else 0 : len(literal) - 1 if ends_any else len(literal)])
     regex = ("" if starts_any else "^") + body + ("" if ends_any else "$")
     prefix = (
         "^(.*?)" + body + ("" if ends_any else "$")
@@ -811,7 +811,7 @@ def _patindex(node: exp.Anonymous, context: _Context) -> exp.Expression | None:
     )
 
 
-def _like_to_regex(pattern: str) -> str:
+def like_to_regex(pattern: str) -> str:
     """A LIKE pattern (%, _, [a-z], [^a-z]) as a regular expression."""
     out = []
     index = 0

@@ -19,6 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from ..catalog import Catalog, ForeignKey, Table
+from ..convert.semantics import like_to_regex
 from ..errors import DbtError, InputError
 from ..targets import Target, target_type
 from .sample import sample_rows
@@ -254,7 +255,9 @@ def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
         if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
             pattern = node.expression.this
             if "[" in pattern:  # T-SQL character classes: a regular expression in the target
-                match = exp.RegexpILike(this=node.this, expression=exp.Literal.string(_like_regex(pattern)))
+                match = exp.RegexpILike(
+                    this=node.this, expression=exp.Literal.string(f"^{like_to_regex(pattern)}$")
+                )
             else:
                 match = exp.ILike(this=node.this, expression=node.expression)  # SQL Server ignores case
             return exp.Not(this=match) if node.args.get("negate") else match
@@ -264,25 +267,6 @@ def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
         return tree.transform(rewrite).sql(dialect)
     except SqlglotError:
         return None
-
-
-def _like_regex(pattern: str) -> str:
-    out = "^"
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "%":
-            out += ".*"
-        elif char == "_":
-            out += "."
-        elif char == "[" and "]" in pattern[i + 1 :]:
-            end = pattern.index("]", i + 1)
-            out += "[" + pattern[i + 1 : end] + "]"
-            i = end
-        else:
-            out += "\\" + char if char in ".^$*+?(){}|\\" else char
-        i += 1
-    return out + "$"
 
 
 def _quote(name: str) -> str:
