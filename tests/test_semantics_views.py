@@ -9,8 +9,8 @@ from datamigrate_cli.targets import TARGETS
 
 ORDERS = Relation(
     model="stg_shop__orders",
-    columns={"id": "id", "code": "code", "placed": "placed_at"},
-    types={"id": "int", "code": "varchar(10)", "placed": "datetime"},
+    columns={"id": "id", "code": "code", "placed": "placed_at", "shipped": "shipped"},
+    types={"id": "int", "code": "varchar(10)", "placed": "datetime", "shipped": "bit"},
 )
 
 
@@ -50,3 +50,11 @@ def test_a_recursive_cte_is_a_reason_to_review_not_a_crash() -> None:
         "ON o.id = c.id) SELECT id FROM c"
     )
     assert result.sql is None and result.errors
+
+
+def test_text_against_a_number_converts_the_text_and_bit_against_0_compares_a_boolean() -> None:
+    result = convert("SELECT o.id FROM dbo.orders AS o WHERE o.code = 1 AND o.shipped = 0", target="postgres")
+    assert "CAST(o.code AS INT) = 1" in result.sql and "o.shipped = FALSE" in result.sql
+    assert (
+        "o.code = 1" in convert("SELECT o.id FROM dbo.orders AS o WHERE o.code = 1", target="sqlserver").sql
+    )

@@ -521,11 +521,24 @@ def _div(node: exp.Div, context: _Context) -> exp.Expression | None:
 
 
 def _comparison(node: exp.Binary, context: _Context) -> exp.Expression | None:
-    """Text comparisons ignore case and trailing spaces in SQL Server's default collation."""
+    """Text comparisons ignore case and trailing spaces in SQL Server's default collation.
+    Text against a number converts the text (int ranks above char); PostgreSQL would refuse
+    the comparison. A bit against 0 or 1 compares with FALSE or TRUE: staging models make bit
+    a boolean, which PostgreSQL will not compare with an integer."""
     left, right = node.this, node.expression
     if _is_text(left) and _is_text(right):
         node.set("this", _collated(left))
         node.set("expression", _collated(right))
+        return None
+    for side, other in ((left, right), (right, left)):
+        if not (isinstance(other, exp.Literal) and other.is_number) or isinstance(side, exp.Literal):
+            continue
+        if _type(side) == T.BIT and isinstance(node, (exp.EQ, exp.NEQ)):
+            other.replace(exp.Boolean(this=float(other.this) != 0))
+        elif _is_text(side):
+            number = "INT" if other.is_int else "DECIMAL(38, 10)"
+            side.replace(exp.cast(side.copy(), exp.DataType.build(number)))
+        break
     return None
 
 

@@ -31,13 +31,6 @@ if TYPE_CHECKING:
 
 _PLACEHOLDER = "__datamigrate_ref_{}__"
 _SQLSERVER_ONLY_TYPES = {"money", "smallmoney", "uniqueidentifier", "smalldatetime", "tinyint", "bit"}
-_TEXT_TYPES = {
-    exp.DType.CHAR,
-    exp.DType.NCHAR,
-    exp.DType.VARCHAR,
-    exp.DType.NVARCHAR,
-    exp.DType.TEXT,
-}
 
 
 @dataclass(frozen=True)
@@ -146,11 +139,8 @@ def convert_view(
     _flag_unsupported(query, result, calls)
     if result.errors:
         return result
-    if target.dialect != "tsql":  # on SQL Server itself the T-SQL already means what it meant
-        _bit_literals_to_booleans(qualified)
-        _text_compared_with_numbers(qualified)
-        for flag in semantics.rewrite(qualified, target.dialect):
-            (result.errors if flag.severity == "error" else result.warnings).append(str(flag))
+    for flag in semantics.rewrite(qualified, target.dialect):
+        (result.errors if flag.severity == "error" else result.warnings).append(str(flag))
     if result.errors:
         return result
     _target_types(qualified, target)
@@ -312,33 +302,6 @@ def _flag_unsupported(tree: exp.Expression, result: ViewConversion, calls: dict[
             break
 
 
-def _text_compared_with_numbers(tree: exp.Expression) -> None:
-    """`code = 1` on a text column: SQL Server converts the text to a number (int ranks above
-    char); PostgreSQL refuses the comparison, so the conversion is written out."""
-    for comparison in list(tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
-        for side, other in ((comparison.left, comparison.right), (comparison.right, comparison.left)):
-            if (
-                isinstance(other, exp.Literal)
-                and other.is_number
-                and not isinstance(side, exp.Literal)
-                and _is_text(side)
-            ):
-                number = "INT" if other.is_int else "DECIMAL(38, 10)"
-                side.replace(exp.cast(side.copy(), exp.DataType.build(number)))
-                break
-
-
-def _bit_literals_to_booleans(tree: exp.Expression) -> None:
-    """`discontinued = 0` on a bit column: staging models make bit a boolean, which PostgreSQL
-    will not compare with an integer, so the literal becomes FALSE (1 and any other number: TRUE)."""
-    for comparison in list(tree.find_all(exp.EQ, exp.NEQ)):
-        for side, other in ((comparison.left, comparison.right), (comparison.right, comparison.left)):
-            is_bit = side.type is not None and side.type.this == exp.DataType.Type.BIT
-            if is_bit and isinstance(other, exp.Literal) and other.is_number:
-                other.replace(exp.Boolean(this=float(other.this) != 0))
-                break
-
-
 def _target_types(tree: exp.Expression, target: Target) -> None:
     """SQL Server-only type names in casts (MONEY, SMALLMONEY, ...) -> the target's own types."""
     for data_type in list(tree.find_all(exp.DataType)):
@@ -346,16 +309,6 @@ def _target_types(tree: exp.Expression, target: Target) -> None:
         mapped = target.types.get(name)
         if name in _SQLSERVER_ONLY_TYPES and mapped is not None:
             data_type.replace(exp.DataType.build(mapped, dialect=target.dialect))
-
-
-def _is_text(node: exp.Expression) -> bool:
-    if isinstance(node, exp.Literal) and node.is_string:
-        return True
-    if isinstance(node, (exp.DPipe, exp.Concat)):
-        return True
-    if isinstance(node, exp.Paren):
-        return _is_text(node.this)
-    return node.type is not None and node.type.this in _TEXT_TYPES
 
 
 def _rewrite_relations(
