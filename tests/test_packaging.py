@@ -42,21 +42,28 @@ def test_wheel_contains_every_template(wheel: Path) -> None:
         assert f"datamigrate_cli/{template}" in names
 
 
-def test_installed_package_loads_templates_from_itself(wheel: Path, tmp_path: Path) -> None:
+def run_installed(wheel: Path, tmp_path: Path, code: str) -> subprocess.CompletedProcess:
+    """Run `code` against the wheel unpacked in `tmp_path/site` ({site} in `code` is its path)."""
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
-    code = (
-        "from datamigrate_cli.dbt import templates; "
-        "root = str(templates.templates_root()); "
-        f"assert root.startswith({str(target)!r}), root; "
-        "print(templates.render('project/dbt_project.yml.j2', project_name='p', version='v', origin='o'))"
-    )
+    code = code.replace("{site}", repr(str(target)))
     # -I: isolated mode, so neither the checkout nor the editable install is on the path
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def test_installed_package_loads_templates_from_itself(wheel: Path, tmp_path: Path) -> None:
+    result = run_installed(
+        wheel,
+        tmp_path,
+        "from datamigrate_cli.dbt import templates; "
+        "root = str(templates.templates_root()); "
+        "assert root.startswith({site}), root; "
+        "print(templates.render('project/dbt_project.yml.j2', project_name='p', version='v', origin='o'))",
     )
     assert result.returncode == 0, result.stderr
     assert "name: p" in result.stdout
@@ -81,18 +88,12 @@ def test_wheel_contains_every_catalog_query(wheel: Path) -> None:
 
 
 def test_installed_package_loads_catalog_queries_from_itself(wheel: Path, tmp_path: Path) -> None:
-    target = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(target)
-    code = (
+    result = run_installed(
+        wheel,
+        tmp_path,
         "import datamigrate_cli.extract.sys_catalog as c; "
-        f"assert c.__file__.startswith({str(target)!r}), c.__file__; "
-        "print(all(c.load_query(name).startswith('-- ' + name + ':') for name in c.QUERIES))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {code}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        "assert c.__file__.startswith({site}), c.__file__; "
+        "print(all(c.load_query(name).startswith('-- ' + name + ':') for name in c.QUERIES))",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"

@@ -52,12 +52,12 @@ class _Generator:
 
     def table_rows(self, table: Table) -> SampleTable:
         names = tuple(column.name for column in table.columns)
-        keys = [key for key in _unique_keys(table)]
+        keys = [[names.index(column) for column in key] for key in _unique_keys(table)]
         seen: list[set[tuple]] = [set() for _ in keys]
         rows = []
         for i in range(self.count):
             row = tuple(self.value(table.name.key, name, i) for name in names)
-            key_values = [tuple(row[names.index(column)] for column in key) for key in keys]
+            key_values = [tuple(row[index] for index in key) for key in keys]
             if any(
                 None not in values and values in found for values, found in zip(key_values, seen, strict=True)
             ):

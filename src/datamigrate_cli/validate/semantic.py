@@ -175,10 +175,14 @@ def _type_sql(data_type: exp.DataType | None, dialect: str) -> str:
     return data_type.sql(dialect)
 
 
-def _type_name(table: Table, column: Column, target: Target) -> str:
+def source_type(table: Table, column: Column, target: Target) -> str:
+    """The target type of a source column: its mapped type, or a computed column's inferred one."""
     declared = target_type(target, column)
-    if declared is None:
-        return computed_type(table, column, target)
+    return declared if declared is not None else computed_type(table, column, target)
+
+
+def _type_name(table: Table, column: Column, target: Target) -> str:
+    declared = source_type(table, column, target)
     try:
         exp.DataType.build(declared, dialect=target.dialect)
     except (SqlglotError, ValueError):

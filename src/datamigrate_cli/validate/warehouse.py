@@ -21,9 +21,9 @@ from sqlglot.errors import SqlglotError
 from ..catalog import Catalog, ForeignKey, Table
 from ..convert.semantics import like_to_regex
 from ..errors import DbtError, InputError
-from ..targets import Target, target_type
+from ..targets import Target
 from .sample import sample_rows
-from .semantic import computed_type
+from .semantic import source_type
 
 
 @dataclass
@@ -97,8 +97,7 @@ class Warehouse(ABC):
     def create_table(self, table: Table) -> str:
         lines = []
         for column in table.columns:
-            declared = target_type(self.target, column)
-            data_type = declared if declared is not None else computed_type(table, column, self.target)
+            data_type = source_type(table, column, self.target)
             not_null = " not null" if not column.nullable and column.computed is None else ""
             lines.append(f"{_quote(column.name)} {data_type}{not_null}")
         if table.primary_key:
