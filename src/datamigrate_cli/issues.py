@@ -54,7 +54,7 @@ def _codes(*codes: Code) -> dict[str, Code]:
     return {c.code: c for c in codes}
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CATALOGUE: dict[str, Code] = _codes(
     # DM3xx procedures
@@ -92,7 +92,7 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM311", "body does not parse", E,
          "The procedure's statements could not be parsed, so no shape could be recognised.",
          "Check the statement named in the message; SQL Server syntax sqlglot cannot read needs a hand rewrite."),
-    Code("DM312", "nothing to model", I,
+    Code("DM312", "nothing to model", INFO,
          "The procedure neither loads a table nor returns rows (maintenance, permissions, logging only).",
          "Nothing to migrate to dbt; schedule its work elsewhere if it is still needed."),
     Code("DM313", "parameter without default", W,
