@@ -77,16 +77,15 @@ _WORD = re.compile(r"[A-Za-z_@#][\w@#$]*")
 
 
 def readable_models(
-    tsql: str, relations: dict[str, Relation], names: dict[str, str]
+    tsql: str, relations: dict[str, Relation], names: dict[str, str], own: str
 ) -> tuple[ReadableModel, ...]:
-    """The relations whose table or view name appears in `tsql` as a word, sorted by key.
-
-    `names` maps a relation key to how the source spells it ([schema].[name]).
+    """The relations whose table or view name appears in `tsql` as a word, sorted by key, except
+    the object's own (key `own`). `names` maps a relation key to its source spelling ([schema].[name]).
     """
     words = {word.lower() for word in _WORD.findall(tsql)}
     found = []
     for key in sorted(relations):
-        if key.rsplit(".", 1)[-1] not in words:
+        if key == own or key.rsplit(".", 1)[-1] not in words:
             continue
         relation = relations[key]
         columns = tuple(
@@ -117,7 +116,7 @@ def view_candidates(state: GenerateState) -> list[Candidate]:
                 name=str(view.name),
                 tsql=view.definition,
                 issues=tuple(conversion.errors or conversion.warnings),
-                readable=readable_models(view.definition, state["relations"], names),
+                readable=readable_models(view.definition, state["relations"], names, key),
                 model=model,
                 path=f"models/marts/{snake_case(view.name.schema_)}/{model}.sql",
                 source=view.source,
@@ -146,7 +145,7 @@ def function_candidates(state: GenerateState) -> list[Candidate]:
                 name=str(routine.name),
                 tsql=routine.definition,
                 issues=(reason,),
-                readable=readable_models(routine.definition, state["relations"], names),
+                readable=readable_models(routine.definition, state["relations"], names, routine.name.key),
                 model=model,
                 path=f"models/marts/{snake_case(schema)}/{model}.sql",
                 source=routine.source,
