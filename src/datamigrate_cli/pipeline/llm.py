@@ -79,7 +79,6 @@ class AnthropicClient:
             message = self._client.messages.create(
                 model=self.model,
                 max_tokens=MAX_TOKENS,
-                temperature=0,
                 system=system,
                 messages=[{"role": "user", "content": prompt}],
             )
@@ -91,7 +90,7 @@ class AnthropicClient:
             raise LLMError(f"the Anthropic API answered HTTP {exc.status_code}, {self._retried}") from None
         except anthropic.APIConnectionError:
             raise LLMError(f"cannot reach the Anthropic API, {self._retried}") from None
-        except anthropic.AnthropicError as exc:
+        except (anthropic.AnthropicError, ValueError) as exc:  # ValueError: a body that is not JSON
             raise LLMError(f"the Anthropic API's reply could not be read ({type(exc).__name__})") from None
         try:
             text = "".join(block.text for block in message.content if block.type == "text")
