@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from datamigrate_cli import __version__
+from datamigrate_cli.errors import DbtError
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
 from datamigrate_cli.issues import CATALOGUE
@@ -192,6 +193,7 @@ def test_sql_from_reply(reply, expected) -> None:
         ("select 1", "no ```sql block"),
         ("```sql\ndelete from customer\n```", "not a SELECT"),
         ("```sql\n\n```", "not a SELECT"),
+        ("```sql\nselect '{{ env_var(\"ANTHROPIC_API_KEY\") }}' as k\n```", "environment variable"),
     ],
 )
 def test_sql_from_reply_rejects(reply, why) -> None:
@@ -241,6 +243,32 @@ def test_check_runs_dbt_and_records_each_failing_model(catalog) -> None:
     assert update["drafts"][LEGACY].error == update["failures"][LEGACY]
     assert update["drafts"][COUNTS].error is None
     assert update["checks"] == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "error"),
+    [
+        ("select customer_id from {{ ref('stg_shop__customer' }}", "unexpected '}'"),
+        (
+            "select customer_id from {{ ref('stg_shop__archive') }}",
+            "depends on a node named 'stg_shop__archive'",
+        ),
+        ("select customer_id from {{ no_such_macro() }}", "'no_such_macro' is undefined"),
+        ("select customer_id frm {{ ref('stg_shop__customer') }}", "does not parse as duckdb"),
+    ],
+)
+def test_check_blames_the_model_dbt_stops_at(catalog, sql, error) -> None:
+    """Jinja errors, missing refs, undefined macros (which stop dbt's whole compile) and SQL
+    syntax errors each come back as the failing model's error, not as a failed run."""
+    fake = ScriptedFakeLLM(
+        {"[shop].[Legacy]": [f"```sql\n{sql}\n```"], "[shop].[VisitCounts]": [GOOD_COUNTS]}
+    )
+    state = _state(catalog, _options(llm=fake, check=True))
+    state |= loop.llm_convert(state)
+    state |= loop.render(state)
+    update = loop.check(state)
+    assert list(update["failures"]) == [LEGACY]
+    assert error in update["failures"][LEGACY] and "datamigrate-check-" not in update["failures"][LEGACY]
 
 
 def test_repair_sends_the_error_and_counts_the_repair(catalog) -> None:
@@ -389,3 +417,9 @@ def test_dry_run_with_the_loop_writes_nothing(catalog, tmp_path: Path) -> None:
     result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake, dry_run=True)
     assert result.write is None and not (tmp_path / "p").exists()
     assert result.summary["converted with warnings"] == 2
+
+
+def test_a_dbt_error_that_names_no_model_still_stops_the_run() -> None:
+    error = DbtError("dbt could not run the project in x: Runtime Error Could not find profile named 'loop'")
+    with pytest.raises(DbtError, match="profile"):
+        loop._stopped_at_one_model(error, "x")

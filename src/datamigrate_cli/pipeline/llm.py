@@ -41,6 +41,8 @@ def sql_from_reply(reply: str) -> str:
     sql = found.group(1).strip().rstrip(";").rstrip()
     if not re.match(r"(\{\{.*?\}\}\s*)*(select|with)\b", sql, re.IGNORECASE | re.DOTALL):
         raise LLMError("the reply's SQL block is not a SELECT")
+    if re.search(r"\benv_var\s*\(", sql):  # a generated model must not read the environment (secrets)
+        raise LLMError("the reply's SQL reads an environment variable (env_var)")
     return sql
 
 

@@ -12,18 +12,21 @@ import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..catalog import SourceRef, write_snapshot
 from ..dbt import templates
 from ..dbt.project import SNAPSHOT, write_project
-from ..errors import OutputError
+from ..errors import DbtError, OutputError
 from ..issues import Issue
 from ..report import report_json, report_markdown
 from . import nodes
 from .candidates import SYSTEM, Author, Candidate, Draft, candidates, convert_prompt, repair_prompt
 from .llm import LLMError, sql_from_reply
 from .state import GenerateState, ObjectResult, Status
+
+if TYPE_CHECKING:
+    from ..validate.report import ValidationReport
 
 PROJECT_WIDE = ""
 """The failures key of a check error no model can be blamed for."""
@@ -89,15 +92,20 @@ def check(state: GenerateState) -> GenerateState:
         project = Path(folder) / options.project_name
         write_project(project, state["files"], f"datamigrate {options.version} check")
         write_snapshot(state["catalog"], project / SNAPSHOT)
-        report = validate_project(project, Level.SEMANTIC)
+        try:
+            report = validate_project(project, Level.SEMANTIC)
+        except DbtError as exc:
+            report = _stopped_at_one_model(exc, str(project))
     failures = {
         node.path: node.message or node.verdict.value
         for node in report.nodes
         if node.kind == "model" and node.verdict in PROBLEMS and node.path
     }
-    if report.errors:
-        failures[PROJECT_WIDE] = "; ".join(report.errors)
     drafts = dict(state.get("drafts", {}))
+    if report.errors:
+        # dbt could not say which model; the language model's are the suspects, when there are any
+        written = [path for path, d in drafts.items() if d.author == Author.LLM and d.flag is None]
+        failures |= dict.fromkeys(written or [PROJECT_WIDE], "; ".join(report.errors))
     known = None
     for path, draft in drafts.items():
         if draft.error is not None and path not in failures:
@@ -110,6 +118,22 @@ def check(state: GenerateState) -> GenerateState:
         if path in known:  # a model of the rules' that failed: the loop may repair it
             drafts[path] = Draft(known[path], state["files"][path], Author.RULES, error=message)
     return {"drafts": drafts, "failures": failures, "checks": state.get("checks", 0) + 1}
+
+
+def _stopped_at_one_model(error: DbtError, folder: str) -> ValidationReport:
+    """dbt stops the whole compile at an undefined macro: the model it names is the one failing.
+    Raises the error again when it names no model."""
+    from ..validate.report import Level, NodeVerdict, ValidationReport, Verdict
+
+    found = re.search(r"\((models/[^)]+\.sql)\)", error.message)
+    if found is None:
+        raise error
+    message = error.message.split(f"{folder}: ", 1)[-1]  # without the temporary folder's name
+    report = ValidationReport(project=folder, level=Level.SEMANTIC, target="", parsed=True)
+    report.nodes.append(
+        NodeVerdict("model", Path(found.group(1)).stem, found.group(1), Verdict.ERROR, message)
+    )
+    return report
 
 
 # ------------------------------------------------------------------------- repair
