@@ -96,8 +96,12 @@ def check(state: GenerateState) -> GenerateState:
             report = validate_project(project, Level.SEMANTIC)
         except DbtError as exc:
             report = _stopped_at_one_model(exc, str(project))
+
+    def said(message: str) -> str:  # the temporary folder means nothing to the reader
+        return message.replace(f"{project}/", "").replace(str(project), "the project")
+
     failures = {
-        node.path: node.message or node.verdict.value
+        node.path: said(node.message or node.verdict.value)
         for node in report.nodes
         if node.kind == "model" and node.verdict in PROBLEMS and node.path
     }
@@ -105,7 +109,7 @@ def check(state: GenerateState) -> GenerateState:
     if report.errors:
         # dbt could not say which model; the language model's are the suspects, when there are any
         written = [path for path, d in drafts.items() if d.author == Author.LLM and d.flag is None]
-        failures |= dict.fromkeys(written or [PROJECT_WIDE], "; ".join(report.errors))
+        failures |= dict.fromkeys(written or [PROJECT_WIDE], said("; ".join(report.errors)))
     known = None
     for path, draft in drafts.items():
         if draft.error is not None and path not in failures:
@@ -128,7 +132,7 @@ def _stopped_at_one_model(error: DbtError, folder: str) -> ValidationReport:
     found = re.search(r"\((models/[^)]+\.sql)\)", error.message)
     if found is None:
         raise error
-    message = error.message.split(f"{folder}: ", 1)[-1]  # without the temporary folder's name
+    message = error.message.split(f"{folder}: ", 1)[-1]  # from dbt's words on
     report = ValidationReport(project=folder, level=Level.SEMANTIC, target="", parsed=True)
     report.nodes.append(
         NodeVerdict("model", Path(found.group(1)).stem, found.group(1), Verdict.ERROR, message)
