@@ -226,3 +226,13 @@ def test_cli_llm_with_an_unreachable_api_completes_and_never_shows_the_key(tmp_p
     legacy = next(o for o in report["objects"] if o["name"] == "[shop].[Legacy]")
     assert legacy["reasons"][-1].startswith("DM602 no answer: cannot reach the Anthropic API")
     assert SECRET not in _project_text(tmp_path / "p")
+
+
+def test_generation_without_llm_does_not_load_the_sdk() -> None:
+    """The offline path never imports anthropic: nothing of it can reach the network."""
+    code = (
+        "import sys, datamigrate_cli.generate, datamigrate_cli.cli; "
+        "assert 'anthropic' not in sys.modules, 'anthropic was imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
