@@ -107,9 +107,13 @@ def test_after_convert(llm, expected) -> None:
     assert loop.after_convert({"options": _options(llm=llm)}) == expected
 
 
-@pytest.mark.parametrize(("check", "expected"), [(False, "write"), (True, "check")])
-def test_after_render(check, expected) -> None:
-    assert loop.after_render({"options": _options(check=check)}) == expected
+@pytest.mark.parametrize(
+    ("check", "has_llm", "expected"),
+    [(False, False, "write"), (True, False, "check"), (False, True, "check"), (True, True, "check")],
+)
+def test_after_render(check, has_llm, expected) -> None:
+    options = _options(check=check, llm=ScriptedFakeLLM({}) if has_llm else None)
+    assert loop.after_render({"options": options}) == expected
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,9 @@ def after_convert(state: GenerateState) -> Literal["llm_convert", "render"]:
 
 
 def after_render(state: GenerateState) -> Literal["check", "write"]:
-    return "check" if state["options"].check else "write"
+    """Check when asked to, and always when a language model may have written a model."""
+    options = state["options"]
+    return "check" if options.check or options.llm is not None else "write"
 
 
 def after_check(state: GenerateState) -> Literal["repair", "flag", "write"]:
