@@ -18,6 +18,7 @@ from typer.exceptions import TyperException
 from . import __version__
 from .catalog import CatalogFormatError, read_snapshot, write_snapshot
 from .errors import DatamigrateError, ExitCode, OutputError, SnapshotError
+from .pipeline.llm import DEFAULT_MODEL
 from .targets import DEFAULT_TARGET, TARGETS
 
 app = typer.Typer(
@@ -38,6 +39,41 @@ DdlOption = Annotated[
 ]
 TargetOption = Annotated[
     str, typer.Option("--target", "-t", help=f"Warehouse the project is for: {', '.join(TARGETS)}.")
+]
+_LOOP = "Check and language model"
+CheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="Before writing, run dbt compile and the semantic check on the project (seconds, not "
+        "milliseconds); a model that fails is written disabled with the error (DM603). Off by default "
+        "so generate stays fast; --llm turns it on.",
+        rich_help_panel=_LOOP,
+    ),
+]
+LlmOption = Annotated[
+    str | None,
+    typer.Option(
+        "--llm",
+        help="Let a language model write the models the rules cannot, and repair models that fail the "
+        "check: 'anthropic' (API key from ANTHROPIC_API_KEY only). Sends SQL text and column names and "
+        "types, never table data. Implies --check. Without it, generation is deterministic and offline.",
+        rich_help_panel=_LOOP,
+    ),
+]
+LlmModelOption = Annotated[
+    str | None,
+    typer.Option("--llm-model", help=f"The model to ask (default {DEFAULT_MODEL}).", rich_help_panel=_LOOP),
+]
+MaxRepairsOption = Annotated[
+    int,
+    typer.Option(
+        "--max-repairs",
+        min=0,
+        help="With --llm: how many times one failing model is sent back to be repaired before it is "
+        "written disabled.",
+        rich_help_panel=_LOOP,
+    ),
 ]
 
 
@@ -240,16 +276,26 @@ def generate(
         str | None, typer.Option(help="dbt project name (default: the database's).")
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Plan the project and report, write nothing.")] = False,
+    check: CheckOption = False,
+    llm: LlmOption = None,
+    llm_model: LlmModelOption = None,
+    max_repairs: MaxRepairsOption = 2,
 ) -> None:
     """Generate a dbt project from a schema snapshot.
 
     Example: [bold]datamigrate generate schema.json -o dbt_project/ --target duckdb[/bold]
+
+    Example: [bold]datamigrate generate schema.json -o dbt_project/ --llm anthropic --max-repairs 2[/bold]
     """
     from .generate import generate as run_generate
 
+    client = _llm_client(llm, llm_model)
     catalog = _read_snapshot(snapshot)
     with err.status("Generating the dbt project"):
-        result = run_generate(catalog, output, target, project_name, dry_run)
+        result = run_generate(
+            catalog, output, target, project_name, dry_run,
+            check=check, llm=client, max_repairs=max_repairs,
+        )  # fmt: skip
     _print_generate(result)
 
 
@@ -318,6 +364,10 @@ def migrate(
     ] = None,
     level: LevelOption = "semantic",
     sample_rows: SampleRowsOption = 0,
+    check: CheckOption = False,
+    llm: LlmOption = None,
+    llm_model: LlmModelOption = None,
+    max_repairs: MaxRepairsOption = 2,
 ) -> None:
     """Extract, generate and validate in one go; the snapshot is kept in the project folder.
 
@@ -327,6 +377,7 @@ def migrate(
     from .generate import generate as run_generate
 
     chosen = _level(level, sample_rows, keep=False)
+    client = _llm_client(llm, llm_model)
     catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
     out.print(
         f"[bold]extract[/bold]   {len(catalog.tables)} tables, {len(catalog.views)} views, "
@@ -334,11 +385,23 @@ def migrate(
         f"{len(catalog.unparsed)} unparsed statement(s)"
     )
     with err.status("Generating the dbt project"):
-        result = run_generate(catalog, output, target, project_name)
+        result = run_generate(
+            catalog, output, target, project_name, check=check, llm=client, max_repairs=max_repairs
+        )
     _print_generate(result, heading="[bold]generate[/bold]  ")
     report = _validate(output, chosen, None, sample_rows, keep=False, quiet=False)
     _print_validation(report, heading="[bold]validate[/bold]  ", every_model=False)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
+
+
+def _llm_client(provider: str | None, model: str | None):
+    from .pipeline.llm import PROVIDERS, llm_client
+
+    if provider is None:
+        if model is not None:
+            raise typer.BadParameter("only applies with --llm anthropic", param_hint="--llm-model")
+        return None
+    return llm_client(_choice(provider, list(PROVIDERS), "--llm"), model, os.environ)
 
 
 # ------------------------------------------------------------------------- rendering helpers

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .catalog import Catalog, write_snapshot
+from .catalog import Catalog
 from .convert.naming import snake_case
-from .dbt.project import SNAPSHOT, WriteResult, write_project
-from .errors import OutputError
+from .dbt.project import WriteResult
 from .pipeline.graph import run_pipeline
+from .pipeline.llm import LLMClient
 from .pipeline.state import GenerateOptions, ObjectResult
-from .report import report_json, report_markdown, summary
+from .report import summary
 from .targets import get_target
 
 
@@ -35,22 +35,28 @@ def generate(
     target: str = "duckdb",
     project_name: str | None = None,
     dry_run: bool = False,
+    *,
+    check: bool = False,
+    llm: LLMClient | None = None,
+    max_repairs: int = 2,
 ) -> GenerateResult:
     """Plan the dbt project for `catalog` and write it into `directory` (unless `dry_run`).
 
-    Raises InputError for an unknown target, OutputError when the folder cannot be written.
+    `check` runs dbt compile and the semantic check before writing (an `llm` implies it): models
+    that fail are repaired by the `llm` up to `max_repairs` times, then written disabled.
+    Raises InputError for an unknown target, OutputError when the folder cannot be written,
+    DbtError when the check cannot run dbt.
     """
     chosen = get_target(target)
     name = snake_case(project_name or catalog.database or directory.resolve().name)
-    plan = run_pipeline(catalog, GenerateOptions(chosen, name, __version__))
-    files = dict(plan.files)
-    files["migration_report.md"] = report_markdown(catalog, plan.objects, chosen.name)
-    files["migration_report.json"] = report_json(catalog, plan.objects, chosen.name)
-    written = None
-    if not dry_run:
-        written = write_project(directory, files, f"datamigrate {__version__}")
-        try:
-            write_snapshot(catalog, directory / SNAPSHOT)  # what `validate --level semantic` checks against
-        except OSError as exc:
-            raise OutputError(f"{directory / SNAPSHOT}: cannot write ({exc.strerror})") from None
-    return GenerateResult(directory, plan.objects, len(files), written)
+    options = GenerateOptions(
+        chosen,
+        name,
+        __version__,
+        check=check or llm is not None,
+        llm=llm,
+        max_repairs=max_repairs,
+        output=None if dry_run else directory,
+    )
+    plan = run_pipeline(catalog, options)
+    return GenerateResult(directory, plan.objects, len(plan.files), plan.write)

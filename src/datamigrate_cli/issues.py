@@ -104,6 +104,23 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM315", "conditional statements", E,
          "IF/ELSE chooses at run time which loads run.",
          "Split the branches into separate models, or move the condition into each model's WHERE clause."),
+    # DM6xx the agent loop: language-model conversions and the check of every model
+    Code("DM601", "written by a language model", W,
+         "The rules could not convert the object (or their model failed the check); with `--llm` a language "
+         "model wrote the SQL from the T-SQL and the schema, and it passed dbt compile and the semantic check.",
+         "Review the model against the T-SQL before relying on it: the check proves it compiles and reads "
+         "real columns, not that it means the same. Edit it freely; datamigrate keeps your edits."),
+    Code("DM602", "language model gave no answer", INFO,
+         "The language model was asked for this object and gave no usable answer (rate limit, server error, "
+         "timeout, or a reply without SQL); the object stays as the rules left it.",
+         "Run generate again later, or convert the object by hand."),
+    Code("DM603", "failed the check", E,
+         "The model failed dbt compile or the semantic check (after the repairs `--max-repairs` allows), so "
+         "it is written disabled with the check's error in its header.",
+         "Fix the SQL the error points at, remove the config(enabled=false) line, and run validate."),
+    Code("DM604", "reads a model that failed the check", E,
+         "The model reads another model that failed the check and was disabled, so it is disabled too.",
+         "Fix the model it reads (see its DM603), then enable this one."),
 )  # fmt: skip
 
 

@@ -1,7 +1,11 @@
-"""The generation graph: analyze -> plan -> convert -> render.
+"""The generation graph: the rules first, then the optional agent loop, then one write.
 
-Writing is not a node: the graph decides what the project holds, and `dbt.project.write_project`
-does it, so a dry run and a diff come from the same plan.
+    analyze -> plan -> convert -> [llm_convert] -> render -> [check -> (repair -> check)* -> [flag]] -> write
+
+The brackets are conditional edges (`pipeline.loop`'s routers): llm_convert only with an LLM
+client, check only with `check` (which `--llm` implies), repair at most `max_repairs` times per
+model, flag for what still fails. The write node writes nothing on a dry run, so a dry run and a
+real run plan the same files. `tests/fixtures/graph.mmd` holds the wiring as Mermaid text.
 """
 
 from __future__ import annotations
@@ -12,25 +16,40 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from ..catalog import Catalog
-from . import nodes
+from . import loop, nodes
 from .state import GenerateOptions, GenerateState, ProjectPlan
 
-NODES = (
+RULES = (
     ("analyze", nodes.analyze),
     ("plan", nodes.plan),
     ("convert", nodes.convert),
-    ("render", nodes.render),
 )
+"""The deterministic stages, in a straight line."""
 
 
 def build_graph() -> StateGraph:
     graph = StateGraph(GenerateState)
     previous = START
-    for name, node in NODES:
+    for name, node in RULES:
         graph.add_node(name, node)
         graph.add_edge(previous, name)
         previous = name
-    graph.add_edge(previous, END)
+    for name, node in (
+        ("llm_convert", loop.llm_convert),
+        ("render", loop.render),
+        ("check", loop.check),
+        ("repair", loop.repair),
+        ("flag", loop.flag),
+        ("write", loop.write),
+    ):
+        graph.add_node(name, node)
+    graph.add_conditional_edges(previous, loop.after_convert, ["llm_convert", "render"])
+    graph.add_edge("llm_convert", "render")
+    graph.add_conditional_edges("render", loop.after_render, ["check", "write"])
+    graph.add_conditional_edges("check", loop.after_check, ["repair", "flag", "write"])
+    graph.add_edge("repair", "check")
+    graph.add_edge("flag", "write")
+    graph.add_edge("write", END)
     return graph
 
 
@@ -40,6 +59,11 @@ def compiled_graph() -> CompiledStateGraph:
 
 
 def run_pipeline(catalog: Catalog, options: GenerateOptions) -> ProjectPlan:
-    """Plan the whole dbt project for a Catalog. Deterministic: same input, same files."""
-    final = compiled_graph().invoke({"catalog": catalog, "options": options})
-    return ProjectPlan(files=final["files"], objects=final["objects"])
+    """Plan the whole dbt project for a Catalog, and write it when `options.output` is set.
+
+    Deterministic without an LLM: same input, same files. Raises OutputError (cannot write) and
+    DbtError (the check could not run dbt).
+    """
+    steps = 10 + 2 * (options.max_repairs + 1)  # each repair round is two steps: repair, check
+    final = compiled_graph().invoke({"catalog": catalog, "options": options}, {"recursion_limit": steps})
+    return ProjectPlan(files=final["files"], objects=final["objects"], write=final.get("write"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TypedDict
 
 from sqlglot import exp
@@ -11,7 +12,10 @@ from sqlglot import exp
 from ..catalog import Catalog, ObjectName, SourceRef, View
 from ..convert.functions import Macro
 from ..convert.views import Relation, ViewConversion
+from ..dbt.project import WriteResult
 from ..targets import Target
+from .candidates import Draft
+from .llm import LLMClient
 
 
 class Status(StrEnum):
@@ -58,6 +62,14 @@ class GenerateOptions:
     target: Target
     project_name: str
     version: str
+    check: bool = False
+    """Run dbt compile + the semantic check on the planned project before writing it."""
+    llm: LLMClient | None = field(default=None, compare=False)
+    """Writes models the rules cannot, and repairs failing ones; None: deterministic and offline."""
+    max_repairs: int = 2
+    """How many times the LLM may repair one model that fails the check before it is flagged."""
+    output: Path | None = None
+    """Where the write node writes the project; None plans only (a dry run)."""
 
 
 class GenerateState(TypedDict, total=False):
@@ -87,6 +99,15 @@ class GenerateState(TypedDict, total=False):
     files: dict[str, str]
     """Project-relative path -> content."""
     objects: list[ObjectResult]
+    # llm_convert, check, repair, flag (pipeline.loop)
+    drafts: dict[str, Draft]
+    """Model path -> the SQL the loop is working on for a candidate object."""
+    failures: dict[str, str]
+    """Model path -> the error of the last check, for every model that failed it."""
+    checks: int
+    """How many times the check ran."""
+    # write
+    write: WriteResult | None
 
 
 @dataclass
@@ -95,3 +116,5 @@ class ProjectPlan:
 
     files: dict[str, str]
     objects: list[ObjectResult] = field(default_factory=list)
+    write: WriteResult | None = None
+    """What the write node wrote; None for a dry run."""

@@ -1,0 +1,429 @@
+"""The agent loop: each node alone, the routers as tables, the wiring as a golden file, and the
+whole loop driven by a scripted fake language model (real dbt runs every check)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from datamigrate_cli import __version__
+from datamigrate_cli.errors import DbtError
+from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.generate import generate
+from datamigrate_cli.issues import CATALOGUE
+from datamigrate_cli.pipeline import loop, nodes
+from datamigrate_cli.pipeline.candidates import Author, Draft, candidates, convert_prompt
+from datamigrate_cli.pipeline.graph import compiled_graph
+from datamigrate_cli.pipeline.llm import LLMError, sql_from_reply
+from datamigrate_cli.pipeline.state import GenerateOptions, Status
+from datamigrate_cli.targets import get_target
+from datamigrate_cli.validate import Level, validate_project
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LEGACY = "models/marts/shop/shop__legacy.sql"
+COUNTS = "models/marts/shop/shop__visit_counts.sql"
+SPEND = "models/marts/shop/shop__customer_spend.sql"
+GOOD_LEGACY = "```sql\nselect customer_id, name from {{ ref('stg_shop__customer') }}\n```"
+BAD_LEGACY = "```sql\nselect customer_id, archived_name from {{ ref('stg_shop__customer') }}\n```"
+GOOD_COUNTS = (
+    "Here it is:\n```sql\nselect customer_id, count(*) as visits\nfrom {{ ref('stg_shop__visit') }}\n"
+    "group by customer_id;\n```\n"
+)
+
+
+class ScriptedFakeLLM:
+    """A fake language model: replays scripted replies per object, and records every prompt.
+
+    A reply that is an LLMError is raised, as the real client raises it for a failed call.
+    """
+
+    name = "fake scripted-model"
+
+    def __init__(self, script: dict[str, list[str | LLMError]]) -> None:
+        self.script = {name: list(replies) for name, replies in script.items()}
+        self.prompts: list[tuple[str, str]] = []
+
+    def complete(self, system: str, prompt: str) -> str:
+        self.prompts.append((system, prompt))
+        first_line = prompt.splitlines()[0]
+        name = next(name for name in self.script if name in first_line)
+        reply = self.script[name].pop(0)
+        if isinstance(reply, LLMError):
+            raise reply
+        return reply
+
+    def asked(self, name: str) -> int:
+        return sum(name in prompt.splitlines()[0] for _, prompt in self.prompts)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    catalog, _ = extract_scripts([FIXTURES / "loop.sql"])
+    return catalog
+
+
+def _options(llm=None, check=False, max_repairs=2, output=None) -> GenerateOptions:
+    return GenerateOptions(get_target("duckdb"), "loop", __version__, check, llm, max_repairs, output)
+
+
+def _state(catalog, options, through=("analyze", "plan", "convert")) -> dict:
+    """The state the graph has after the named rule nodes, built by calling them in turn."""
+    state = {"catalog": catalog, "options": options}
+    for name in through:
+        state |= getattr(nodes, name)(state)
+    return state
+
+
+def _object(objects, name):
+    return next(o for o in objects if o.name == name)
+
+
+def _codes(obj) -> list[str]:
+    return [reason.split(" ", 1)[0] for reason in obj.reasons if re.match(r"DM\d{3} ", reason)]
+
+
+# ------------------------------------------------------------------------- the wiring
+def test_graph_topology_matches_the_golden_file() -> None:
+    mermaid = compiled_graph().get_graph().draw_mermaid()
+    assert mermaid == (FIXTURES / "graph.mmd").read_text(encoding="utf-8")
+
+
+def test_dm6xx_codes_are_in_the_catalogue() -> None:
+    assert {"DM601", "DM602", "DM603", "DM604"} <= CATALOGUE.keys()
+
+
+# ------------------------------------------------------------------------- routers
+FAILED = Draft(candidate=None, sql="select 1", author=Author.LLM, error="boom")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("llm", "expected"),
+    [(None, "render"), (ScriptedFakeLLM({}), "llm_convert")],
+)
+def test_after_convert(llm, expected) -> None:
+    assert loop.after_convert({"options": _options(llm=llm)}) == expected
+
+
+@pytest.mark.parametrize(
+    ("check", "has_llm", "expected"),
+    [(False, False, "write"), (True, False, "check"), (False, True, "check"), (True, True, "check")],
+)
+def test_after_render(check, has_llm, expected) -> None:
+    options = _options(check=check, llm=ScriptedFakeLLM({}) if has_llm else None)
+    assert loop.after_render({"options": options}) == expected
+
+
+@pytest.mark.parametrize(
+    ("has_llm", "failures", "draft", "max_repairs", "expected"),
+    [
+        # everything passed
+        (True, {}, None, 2, "write"),
+        (False, {}, None, 2, "write"),
+        # a failing draft with repairs left goes to repair, only when there is a model to ask
+        (True, {"m.sql": "boom"}, FAILED, 2, "repair"),
+        (False, {"m.sql": "boom"}, FAILED, 2, "flag"),
+        (True, {"m.sql": "boom"}, replace(FAILED, repairs=1), 2, "repair"),
+        # out of repairs, or the model stopped answering: flag
+        (True, {"m.sql": "boom"}, replace(FAILED, repairs=2), 2, "flag"),
+        (True, {"m.sql": "boom"}, FAILED, 0, "flag"),
+        (True, {"m.sql": "boom"}, replace(FAILED, llm_failure="HTTP 529"), 2, "flag"),
+        # a failing model that is not a candidate (a staging model) cannot be repaired
+        (True, {"stg.sql": "boom"}, None, 2, "flag"),
+        (True, {loop.PROJECT_WIDE: "boom"}, None, 2, "flag"),
+    ],
+)
+def test_after_check(has_llm, failures, draft, max_repairs, expected) -> None:
+    options = _options(llm=ScriptedFakeLLM({}) if has_llm else None, max_repairs=max_repairs)
+    drafts = {"m.sql": draft} if draft is not None else {}
+    assert loop.after_check({"options": options, "failures": failures, "drafts": drafts}) == expected
+
+
+# ------------------------------------------------------------------------- candidates and prompts
+def test_candidates_are_views_and_table_functions_with_the_models_they_may_read(catalog) -> None:
+    found = candidates(_state(catalog, _options()))
+    assert sorted(found) == [SPEND, LEGACY, COUNTS]
+    assert [found[p].converted for p in (SPEND, LEGACY, COUNTS)] == [True, False, False]
+    assert found[COUNTS].kind == "table function" and found[COUNTS].model == "shop__visit_counts"
+    assert found[LEGACY].issues == (
+        "reads shop.CustomerArchive, which is neither a table nor a convertible view of the Catalog",
+    )
+    assert found[LEGACY].readable == ()  # it names only a table the Catalog lacks
+    (visit,) = found[COUNTS].readable
+    assert (visit.source, visit.model) == ("[shop].[Visit]", "stg_shop__visit")
+    assert visit.columns == (
+        ("CustomerID", "customer_id", "int"),
+        ("VisitDate", "visit_date", "date"),
+        ("Spend", "spend", "money"),
+    )
+    assert [r.model for r in found[SPEND].readable] == ["stg_shop__customer", "stg_shop__visit"]
+
+
+def test_a_prompt_holds_sql_text_and_schema_metadata_never_data(catalog) -> None:
+    """loop.sql inserts rows; no value of them may reach a prompt."""
+    state = _state(catalog, _options())
+    for path in (LEGACY, COUNTS):
+        prompt = convert_prompt(candidates(state)[path], "duckdb")
+        for value in ("Zebulon", "Quartermaine", "987654", "2024-02-29", "INSERT INTO shop."):
+            assert value not in prompt
+    assert "INSERT @counts SELECT CustomerID, COUNT(*) FROM shop.Visit GROUP BY CustomerID" in prompt
+    assert "- stg_shop__visit (from [shop].[Visit]): CustomerID -> customer_id int, VisitDate" in prompt
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("```sql\nselect 1 as x;\n```", "select 1 as x"),
+        (
+            "Sure:\n```SQL\nwith a as (select 1) select * from a\n```\nDone.",
+            "with a as (select 1) select * from a",
+        ),
+        (
+            "```\n{{ config(materialized='table') }}\nselect 1\n```",
+            "{{ config(materialized='table') }}\nselect 1",
+        ),
+        ("```sql\nselect 1\n```\n```sql\nselect 2\n```", "select 1"),
+    ],
+)
+def test_sql_from_reply(reply, expected) -> None:
+    assert sql_from_reply(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        ("select 1", "no ```sql block"),
+        ("```sql\ndelete from customer\n```", "not a SELECT"),
+        ("```sql\n\n```", "not a SELECT"),
+        ("```sql\nselect '{{ env_var(\"ANTHROPIC_API_KEY\") }}' as k\n```", "environment variable"),
+    ],
+)
+def test_sql_from_reply_rejects(reply, why) -> None:
+    with pytest.raises(LLMError, match=why):
+        sql_from_reply(reply)
+
+
+# ------------------------------------------------------------------------- nodes one by one
+def test_llm_convert_asks_only_for_what_the_rules_could_not_convert(catalog) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [LLMError("HTTP 529")]})
+    update = loop.llm_convert(_state(catalog, _options(llm=fake)))
+    drafts = update["drafts"]
+    assert sorted(drafts) == [LEGACY, COUNTS]
+    assert drafts[LEGACY].author == Author.LLM
+    assert drafts[LEGACY].sql == "select customer_id, name from {{ ref('stg_shop__customer') }}"
+    assert drafts[COUNTS].author == Author.RULES and drafts[COUNTS].llm_failure == "HTTP 529"
+    assert fake.asked("[shop].[CustomerSpend]") == 0
+
+
+def test_render_lays_the_drafts_over_the_rules_project(catalog) -> None:
+    fake = ScriptedFakeLLM(
+        {"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [LLMError("timed out")]}
+    )
+    state = _state(catalog, _options(llm=fake))
+    state |= loop.llm_convert(state)
+    update = loop.render(state)
+    legacy = _object(update["objects"], "[shop].[Legacy]")
+    assert legacy.status == Status.CONVERTED_WITH_WARNINGS and _codes(legacy) == ["DM601"]
+    assert "written by a language model (fake scripted-model)" in update["files"][LEGACY]
+    assert "config(enabled=false)" not in update["files"][LEGACY]
+    counts = _object(update["objects"], "[shop].[VisitCounts]")
+    assert counts.status == Status.NEEDS_REVIEW and _codes(counts) == ["DM403", "DM602"]
+    assert COUNTS not in update["files"]
+    # applying again (after each repair) does not repeat a reason
+    again = loop._apply({**state, **update}, state["drafts"])
+    assert _object(again["objects"], "[shop].[VisitCounts]").reasons == counts.reasons
+
+
+def test_check_runs_dbt_and_records_each_failing_model(catalog) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [BAD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
+    state = _state(catalog, _options(llm=fake, check=True))
+    state |= loop.llm_convert(state)
+    state |= loop.render(state)
+    update = loop.check(state)
+    assert list(update["failures"]) == [LEGACY]
+    assert "archived_name" in update["failures"][LEGACY]
+    assert update["drafts"][LEGACY].error == update["failures"][LEGACY]
+    assert update["drafts"][COUNTS].error is None
+    assert update["checks"] == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "error"),
+    [
+        ("select customer_id from {{ ref('stg_shop__customer' }}", "unexpected '}'"),
+        (
+            "select customer_id from {{ ref('stg_shop__archive') }}",
+            "depends on a node named 'stg_shop__archive'",
+        ),
+        ("select customer_id from {{ no_such_macro() }}", "'no_such_macro' is undefined"),
+        ("select customer_id frm {{ ref('stg_shop__customer') }}", "does not parse as duckdb"),
+    ],
+)
+def test_check_blames_the_model_dbt_stops_at(catalog, sql, error) -> None:
+    """Jinja errors, missing refs, undefined macros (which stop dbt's whole compile) and SQL
+    syntax errors each come back as the failing model's error, not as a failed run."""
+    fake = ScriptedFakeLLM(
+        {"[shop].[Legacy]": [f"```sql\n{sql}\n```"], "[shop].[VisitCounts]": [GOOD_COUNTS]}
+    )
+    state = _state(catalog, _options(llm=fake, check=True))
+    state |= loop.llm_convert(state)
+    state |= loop.render(state)
+    update = loop.check(state)
+    assert list(update["failures"]) == [LEGACY]
+    assert error in update["failures"][LEGACY] and "datamigrate-check-" not in update["failures"][LEGACY]
+
+
+def test_repair_sends_the_error_and_counts_the_repair(catalog) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY]})
+    state = _state(catalog, _options(llm=fake, check=True), through=("analyze", "plan", "convert", "render"))
+    draft = Draft(
+        candidates(state)[LEGACY], "select archived_name from x", Author.LLM, error="no archived_name"
+    )
+    update = loop.repair(state | {"drafts": {LEGACY: draft}})
+    repaired = update["drafts"][LEGACY]
+    assert repaired.repairs == 1 and repaired.author == Author.LLM
+    assert repaired.sql == "select customer_id, name from {{ ref('stg_shop__customer') }}"
+    ((_, prompt),) = fake.prompts
+    assert "no archived_name" in prompt and "select archived_name from x" in prompt
+    assert "shop.CustomerArchive" in prompt  # the T-SQL goes along
+    assert "-- Repaired 1 time(s) after failing the check." in update["files"][LEGACY]
+
+
+@pytest.mark.parametrize(
+    ("draft_change", "asked"),
+    [({"repairs": 2}, 0), ({"llm_failure": "HTTP 500"}, 0), ({"error": None}, 0), ({}, 1)],
+)
+def test_repair_leaves_alone_what_it_may_not_repair(catalog, draft_change, asked) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY]})
+    state = _state(
+        catalog,
+        _options(llm=fake, check=True, max_repairs=2),
+        through=("analyze", "plan", "convert", "render"),
+    )
+    draft = replace(Draft(candidates(state)[LEGACY], "select 1", Author.LLM, error="boom"), **draft_change)
+    loop.repair(state | {"drafts": {LEGACY: draft}})
+    assert len(fake.prompts) == asked
+
+
+def test_repair_that_gets_no_answer_stops_asking(catalog) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [LLMError("rate limited")]})
+    state = _state(catalog, _options(llm=fake, check=True), through=("analyze", "plan", "convert", "render"))
+    draft = Draft(candidates(state)[LEGACY], "select 1", Author.LLM, error="boom")
+    update = loop.repair(state | {"drafts": {LEGACY: draft}})
+    assert update["drafts"][LEGACY].llm_failure == "rate limited"
+    assert loop.after_check({**state, **update, "failures": {LEGACY: "boom"}}) == "flag"
+
+
+def test_flag_disables_a_failing_model_and_the_models_reading_it(catalog) -> None:
+    state = _state(catalog, _options(check=True), through=("analyze", "plan", "convert", "render"))
+    found = candidates(state)
+    reader = "select * from {{ ref('shop__legacy') }}"
+    drafts = {
+        LEGACY: Draft(found[LEGACY], "select nope", Author.LLM, repairs=2, error="column nope is missing"),
+        COUNTS: Draft(found[COUNTS], reader, Author.LLM),
+    }
+    state |= {"drafts": drafts, **loop._apply(state, drafts)}
+    staging = "models/staging/shop/stg_shop__visit.sql"
+    update = loop.flag(state | {"failures": {LEGACY: "column nope is missing", staging: "type boom"}})
+    legacy = _object(update["objects"], "[shop].[Legacy]")
+    assert legacy.status == Status.NEEDS_REVIEW and _codes(legacy)[0] == "DM603"
+    assert "failed the check (after 2 repair(s)): column nope is missing" in legacy.reasons[0]
+    assert update["files"][LEGACY].startswith("{{ config(enabled=false) }}")
+    counts = _object(update["objects"], "[shop].[VisitCounts]")
+    assert _codes(counts)[0] == "DM604" and "reads shop__legacy" in counts.reasons[0]
+    assert update["files"][COUNTS].startswith("{{ config(enabled=false) }}")
+    # a staging model cannot be disabled without breaking the others: it stays, reported
+    visit = _object(update["objects"], "[shop].[Visit]")
+    assert visit.status == Status.NEEDS_REVIEW and _codes(visit) == ["DM603"]
+    assert "config(enabled=false)" not in update["files"][staging]
+
+
+def test_write_writes_nothing_on_a_dry_run(catalog, tmp_path: Path) -> None:
+    state = _state(catalog, _options(), through=("analyze", "plan", "convert", "render"))
+    update = loop.write(state)
+    assert update["write"] is None and "migration_report.md" in update["files"]
+    assert list(tmp_path.iterdir()) == []
+    update = loop.write(state | {"options": _options(output=tmp_path / "p")})
+    assert (tmp_path / "p" / "migration_report.json").is_file()
+    assert (tmp_path / "p" / ".datamigrate" / "schema.json").is_file()
+    assert "migration_report.md" in update["write"].written
+
+
+# ------------------------------------------------------------------------- the whole loop
+def test_the_loop_converts_what_the_rules_could_not(catalog, tmp_path: Path) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
+    result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake)
+    assert fake.asked("[shop].[Legacy]") == 1 and fake.asked("[shop].[VisitCounts]") == 1
+    for name in ("[shop].[Legacy]", "[shop].[VisitCounts]"):
+        obj = _object(result.objects, name)
+        assert obj.status == Status.CONVERTED_WITH_WARNINGS and _codes(obj) == ["DM601"]
+    assert result.summary["needs review"] == 0
+    report = (tmp_path / "p" / "migration_report.md").read_text()
+    assert "DM601 written by fake scripted-model; review it" in report
+    validation = validate_project(tmp_path / "p", Level.SEMANTIC)
+    assert validation.ok and {n.name for n in validation.nodes} >= {"shop__legacy", "shop__visit_counts"}
+
+
+def test_a_failing_model_is_repaired_on_the_second_try(catalog, tmp_path: Path) -> None:
+    fake = ScriptedFakeLLM(
+        {"[shop].[Legacy]": [BAD_LEGACY, GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]}
+    )
+    result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake)
+    assert fake.asked("[shop].[Legacy]") == 2
+    legacy = _object(result.objects, "[shop].[Legacy]")
+    assert legacy.status == Status.CONVERTED_WITH_WARNINGS
+    assert "repaired 1 time(s) after failing the check" in legacy.reasons[0]
+    assert "archived_name" in fake.prompts[-1][1]  # the repair request carried the check's error
+    assert validate_project(tmp_path / "p", Level.SEMANTIC).ok
+
+
+def test_a_repair_that_keeps_failing_stops_after_max_repairs_and_is_flagged(catalog, tmp_path: Path) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [BAD_LEGACY] * 5, "[shop].[VisitCounts]": [GOOD_COUNTS]})
+    result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake, max_repairs=1)
+    assert fake.asked("[shop].[Legacy]") == 2  # one conversion, one repair
+    legacy = _object(result.objects, "[shop].[Legacy]")
+    assert legacy.status == Status.NEEDS_REVIEW and _codes(legacy)[0] == "DM603"
+    assert "after 1 repair(s)" in legacy.reasons[0] and "archived_name" in legacy.reasons[0]
+    model = (tmp_path / "p" / LEGACY).read_text()
+    assert model.startswith("{{ config(enabled=false) }}") and "DM603" in model
+    validation = validate_project(tmp_path / "p", Level.SEMANTIC)
+    assert validation.ok  # the disabled model keeps the project building
+    assert any(n.name == "shop__legacy" and n.verdict.value == "disabled" for n in validation.nodes)
+
+
+def test_check_without_llm_flags_nothing_on_a_clean_project_and_changes_no_byte(
+    catalog, tmp_path: Path
+) -> None:
+    generate(catalog, tmp_path / "plain", project_name="loop")
+    result = generate(catalog, tmp_path / "checked", project_name="loop", check=True)
+    assert not [o for o in result.objects if "DM603" in " ".join(o.reasons)]
+    for path in (tmp_path / "plain").rglob("*"):
+        if path.is_file():
+            assert (
+                path.read_bytes()
+                == (tmp_path / "checked" / path.relative_to(tmp_path / "plain")).read_bytes()
+            )
+
+
+def test_generation_without_llm_is_byte_identical_run_to_run(catalog, tmp_path: Path) -> None:
+    generate(catalog, tmp_path / "a", project_name="loop")
+    generate(catalog, tmp_path / "b", project_name="loop")
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    for relative in files:
+        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
+
+
+def test_dry_run_with_the_loop_writes_nothing(catalog, tmp_path: Path) -> None:
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
+    result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake, dry_run=True)
+    assert result.write is None and not (tmp_path / "p").exists()
+    assert result.summary["converted with warnings"] == 2
+
+
+def test_a_dbt_error_that_names_no_model_still_stops_the_run() -> None:
+    error = DbtError("dbt could not run the project in x: Runtime Error Could not find profile named 'loop'")
+    with pytest.raises(DbtError, match="profile"):
+        loop._stopped_at_one_model(error, "x")
