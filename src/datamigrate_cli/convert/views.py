@@ -77,7 +77,10 @@ def parse_view(view: View) -> exp.Query | Issue:
     except SqlglotError as exc:
         errors = getattr(exc, "errors", None) or [{}]
         line = _absolute(errors[0].get("line"), first_line)
-        return Issue("DM906", f"sqlglot could not parse the view: {_first_line(exc)}", line)
+        message = (
+            _first_line(exc) if line is None else re.sub(r"\s*Line \d+, Col: \d+\.", "", _first_line(exc))
+        )
+        return Issue("DM906", f"sqlglot could not parse the view: {message}", line)
     query = statement.expression if isinstance(statement, exp.Create) else None
     if not isinstance(query, exp.Query):
         return Issue(
