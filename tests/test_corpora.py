@@ -62,7 +62,7 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
     assert len(by_kind.get("view", [])) == views
     for view in by_kind.get("view", []):
         assert (project / view["path"]).is_file()
-        assert view["status"] != "needs review" or view["reasons"], view
+        assert view["status"] != "needs review" or view["issues"], view
 
     enabled_views = sum(v["status"] != "needs review" for v in by_kind.get("view", []))
     for options in (

@@ -125,7 +125,8 @@ _SET_OPERATORS = {"union", "all", "except", "intersect"}
 
 
 def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, text) of each token outside comments; words lower-cased, names unquoted."""
+    """(kind, text) of each token outside comments; words lower-cased, quoted names unquoted
+    (a quoted name is never a keyword, a temp table or a variable)."""
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         if kind == "comment":
@@ -138,9 +139,9 @@ def _tokens(text: str) -> Iterator[tuple[str, str]]:
         yield kind, value
 
 
-def _body(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The tokens after the header (`CREATE PROCEDURE name @p int = 1 AS`): after the first AS at
-    the top level that is not `@p AS type`; all of them when there is no such AS."""
+def _body_start(tokens: list[tuple[str, str]]) -> int:
+    """Where the body begins, after the header (`CREATE PROCEDURE name @p int = 1 AS`): after the
+    first AS at the top level that is not `@p AS type`; 0 when there is no such AS."""
     depth = 0
     for index, (kind, value) in enumerate(tokens):
         if kind == "punct" and value in "()":
@@ -148,13 +149,15 @@ def _body(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
         elif kind == "word" and value == "as" and depth == 0:
             previous = tokens[index - 1][1] if index else ""
             if not previous.startswith("@"):
-                return tokens[index + 1 :]
-    return tokens
+                return index + 1
+    return 0
 
 
 def scan(text: str) -> Complexity:
-    """Count the constructs of one routine's text (its whole CREATE statement)."""
-    tokens = _body(list(_tokens(text)))
+    """Count the constructs of one routine's text (its whole CREATE statement). Statements are
+    counted in the body; the constructs everywhere (RETURNS @t TABLE is in the header)."""
+    tokens = list(_tokens(text))
+    body = _body_start(tokens)
     counts: Counter[str] = Counter()
     temp_tables: set[str] = set()
     depth, current = 0, ""
@@ -166,11 +169,11 @@ def scan(text: str) -> Complexity:
             if value == ";" and depth == 0:
                 current = ""
             continue
-        if kind in {"word", "name"} and value.startswith("#"):
-            temp_tables.add(value)
         if kind != "word":
             continue
-        if depth == 0 and value in _STATEMENTS and (value != "with" or _cte(tokens, index)):
+        if value.startswith("#"):
+            temp_tables.add(value)
+        if index >= body and depth == 0 and value in _STATEMENTS and (value != "with" or _cte(tokens, index)):
             if value in _CONTINUES.get(current, ()) or (value == "select" and previous in _SET_OPERATORS):
                 current = "merge" if current == "merge" else value
             else:
