@@ -159,3 +159,11 @@ def test_a_disabled_model_names_the_code_and_line(generated: Path) -> None:
     disabled = (generated / "models" / "marts" / "dbo" / "missing.sql").read_text(encoding="utf-8")
     assert "--   DM210 reads dbo.NotThere, which is neither a table nor a convertible view" in disabled
     assert "(line 17)" in disabled
+
+
+def test_a_staging_model_names_the_casts_that_change_meaning(generated: Path) -> None:
+    header = (generated / "models" / "staging" / "dbo" / "stg_dbo__event.sql").read_text(encoding="utf-8")
+    assert "-- warning: DM101 column Payload: xml becomes varchar\n" in header
+    assert "-- warning: DM102 column HappenedAt: datetimeoffset becomes timestamp with time zone" in header
+    plain = (generated / "models" / "staging" / "dbo" / "stg_dbo__plain.sql").read_text(encoding="utf-8")
+    assert "warning" not in plain

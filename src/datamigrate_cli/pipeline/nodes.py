@@ -166,16 +166,17 @@ def render(state: GenerateState) -> GenerateState:
     for table in catalog.tables:
         staging = staging_by_table[table.name.key]
         tables_by_source.setdefault(staging.source_name, []).append((table, staging))
+        issues = tuple(type_issues(table, target))
         files[staging.path] = templates.render(
             "project/staging_model.sql.j2",
             table=str(table.name),
+            warnings=issues,
             source_ref=_where(table.source),
             target=target.name,
             source_name=staging.source_name,
             source_table=staging.source_table,
             columns=[_staging_column(column, target) for column in staging.columns],
         )
-        issues = tuple(type_issues(table, target))
         objects.append(ObjectResult("table", str(table.name), status_for(issues), staging.model, staging.path,
                                     table.source, issues))  # fmt: skip
     for source_name, entries in tables_by_source.items():
