@@ -105,6 +105,7 @@ EXPECTED = [
     ("[dbo].[Odd]", "DM216", "SOUNDEX_PLUS("),
     ("[dbo].[Totals]", "DM215", "WITH ROLLUP"),
     ("[dbo].[Broken]", "DM906", "WHERE"),
+    ("[dbo].[Formatted]", "DM203", "FORMAT(p.Amount"),
     ("[dbo].[EventNumbers]", "DM502", None),
     ("[dbo].[Happenings]", "DM503", None),
     ("[dbo].[EventStamp]", "DM501", None),

@@ -126,8 +126,8 @@ def function_as_macro(routine: Routine, target: Target) -> Macro | Issue:
         errors = [
             issue for issue in semantics.rewrite(typed, target.dialect) if issue.severity == Severity.ERROR
         ]
-        if errors:
-            return errors[0]
+        if errors:  # its line is in the RETURN expression, not the script: dropped
+            return Issue(errors[0].code, errors[0].message)
     returned = exp.cast(typed.selects[0].unalias(), _returned_type(found.group("type"), target))
     sql = escape_jinja(
         returned.sql(dialect=target.dialect)

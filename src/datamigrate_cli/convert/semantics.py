@@ -320,11 +320,12 @@ AM_PM_CODE = {"postgres": "AM"}
 class _Context:
     dialect: str
     flags: list[Issue]
+    node: exp.Expression | None = None
+    """The node being rewritten: a flag takes its line."""
 
     def flag(self, code: str, message: str) -> None:
-        flag = Issue(code, message)
-        if flag not in self.flags:
-            self.flags.append(flag)
+        if all((f.code, f.message) != (code, message) for f in self.flags):
+            self.flags.append(Issue(code, message, source_line(self.node) if self.node else None))
 
     def template(
         self, table: dict[str, str], what: str, **args: exp.Expression | str | int
@@ -340,7 +341,8 @@ class _Context:
 def rewrite(tree: exp.Expression, dialect: str) -> list[Issue]:
     """Rewrite `tree` in place so that `tree.sql(dialect=dialect)` means what the T-SQL meant.
 
-    Returns what could not be made exact, in the order found. The tree must be qualified and
+    Returns what could not be made exact, in the order found, each with the line (in the text
+    the tree was parsed from) of the node it is about, when known. The tree must be qualified and
     annotated with T-SQL types (see the module docstring).
     """
     context = _Context(dialect=dialect, flags=[])
@@ -351,6 +353,7 @@ def rewrite(tree: exp.Expression, dialect: str) -> list[Issue]:
         handler = _HANDLERS.get(type(node))
         if handler is None:
             continue
+        context.node = node
         replacement = handler(node, context)
         if replacement is not None and replacement is not node:
             if replacement.type is None or replacement.type.this == T.UNKNOWN:
@@ -360,6 +363,15 @@ def rewrite(tree: exp.Expression, dialect: str) -> list[Issue]:
             else:
                 node.replace(replacement)
     return context.flags
+
+
+def source_line(node: exp.Expression) -> int | None:
+    """The line `node` (or the first name inside it) was on in the parsed text, or None."""
+    for candidate in (node, *node.find_all(exp.Identifier)):
+        line = candidate.meta.get("line") if candidate._meta else None
+        if line is not None:
+            return line
+    return None
 
 
 def _become(node: exp.Expression, replacement: exp.Expression) -> None:

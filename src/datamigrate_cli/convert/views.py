@@ -160,6 +160,7 @@ def convert_view(
     if result.errors:
         return result
     for issue in semantics.rewrite(qualified, target.dialect):
+        issue = Issue(issue.code, issue.message, _absolute(issue.line, first_line))
         (result.errors if issue.severity == Severity.ERROR else result.warnings).append(issue)
     if result.errors:
         return result
@@ -420,11 +421,7 @@ def _identifier(name: str) -> exp.Identifier:
 
 def _line(node: exp.Expression, first_line: int | None) -> int | None:
     """The source line of `node` (or of the first name inside it), given where the view starts."""
-    for candidate in (node, *node.find_all(exp.Identifier)):
-        line = candidate.meta.get("line") if candidate._meta else None
-        if line is not None:
-            return _absolute(line, first_line)
-    return None
+    return _absolute(semantics.source_line(node), first_line)
 
 
 def _absolute(line: int | None, first_line: int | None) -> int | None:
