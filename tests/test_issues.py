@@ -168,3 +168,18 @@ def test_a_staging_model_names_the_casts_that_change_meaning(generated: Path) ->
     assert "-- warning: DM102 column HappenedAt: datetimeoffset becomes timestamp with time zone" in header
     plain = (generated / "models" / "staging" / "dbo" / "stg_dbo__plain.sql").read_text(encoding="utf-8")
     assert "warning" not in plain
+
+
+def test_dm102_is_real_on_duckdb_the_offset_cannot_be_read_back() -> None:
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("set TimeZone = 'UTC'")
+    written, other = connection.execute(
+        "select cast('2024-01-01 10:00:00+02:00' as timestamp with time zone)::varchar, "
+        "cast('2024-01-01 10:00:00+02:00' as timestamp with time zone) "
+        "= cast('2024-01-01 08:00:00+00:00' as timestamp with time zone)"
+    ).fetchone()
+    connection.close()
+    assert written == "2024-01-01 08:00:00+00" and other  # the instant is kept; the +02:00 is gone
+    assert TARGETS["duckdb"].types["datetimeoffset"] == "timestamp with time zone"

@@ -52,10 +52,6 @@ class Issue:
     def title(self) -> str:
         return CATALOGUE[self.code].title
 
-    def at(self, line: int | None) -> Issue:
-        """This issue at `line` (None keeps the line it has)."""
-        return self if line is None else Issue(self.code, self.message, line)
-
     def __str__(self) -> str:
         where = f" (line {self.line})" if self.line is not None else ""
         return f"{self.code} {self.message}{where}"
