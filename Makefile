@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean system-packages bench
+.PHONY: demo test lint clean system-packages bench docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --dbt-max $(BENCH_DBT_MAX) \
 		--out $(BENCH_OUT)
+
+# docs/issue-codes.md is generated from the issue catalogue (src/datamigrate_cli/issues.py).
+docs: $(STAMP)
+	$(BIN)/python -m datamigrate_cli.issues > docs/issue-codes.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

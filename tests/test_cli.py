@@ -18,7 +18,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("command", ["extract", "generate", "validate", "migrate"])
+@pytest.mark.parametrize("command", ["extract", "generate", "validate", "migrate", "assess"])
 def test_help_has_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0

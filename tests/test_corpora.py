@@ -31,6 +31,11 @@ CASES = {
     "adventureworks-dw": ("adventureworks-dw/instawdbdw.sql", 31, 359, 28, 44, 5),
 }
 
+WARNED_TABLES = {"adventureworks-dw": {"[dbo].[DatabaseLog]"}}
+"""Tables whose staging model changes a type's meaning on DuckDB (DM1xx). A grep of the column lines
+for xml, sql_variant, hierarchyid, geography, geometry, datetimeoffset and time types finds one
+column in all the corpora: AdventureWorks DW's DatabaseLog.XmlEvent (xml)."""
+
 runner = CliRunner()
 
 
@@ -57,12 +62,15 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
     for item in report["objects"]:
         by_kind.setdefault(item["kind"], []).append(item)
     assert len(by_kind.get("table", [])) == tables
+    warned = {t["name"] for t in by_kind.get("table", []) if t["status"] == "converted with warnings"}
+    assert warned == WARNED_TABLES.get(name, set())
     for table in by_kind.get("table", []):
-        assert table["status"] == "converted" and (project / table["path"]).is_file()
+        assert table["status"] != "needs review" and (project / table["path"]).is_file()
+        assert all(issue["code"].startswith("DM1") for issue in table["issues"]), table
     assert len(by_kind.get("view", [])) == views
     for view in by_kind.get("view", []):
         assert (project / view["path"]).is_file()
-        assert view["status"] != "needs review" or view["reasons"], view
+        assert view["status"] != "needs review" or view["issues"], view
 
     enabled_views = sum(v["status"] != "needs review" for v in by_kind.get("view", []))
     for options in (

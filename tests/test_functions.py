@@ -31,9 +31,13 @@ def test_functions_become_models_and_macros(tmp_path: Path) -> None:
     assert (project / report["[dbo].[fnNet]"]["path"]).is_file()
     cheap = report["[dbo].[fnCheapItems]"]
     assert cheap["kind"] == "inline table function" and cheap["status"] == "converted with warnings"
-    assert "@MaxPrice fixed at its default" in cheap["reasons"][0]
+    assert (
+        cheap["issues"][0]["code"] == "DM404"
+        and "@MaxPrice fixed at its default" in cheap["issues"][0]["message"]
+    )
     assert report["[dbo].[fnLoop]"]["status"] == "needs review"
-    assert report["[dbo].[fnLoop]"]["reasons"][0].startswith("DM402")
+    assert report["[dbo].[fnLoop]"]["issues"][0]["code"] == "DM402"
+    assert [issue["code"] for issue in report["[dbo].[fnNet]"]["issues"]] == ["DM405"]
     view = (project / report["[dbo].[vItemNet]"]["path"]).read_text()
     assert "{{ dbo__fn_net('item.price + 1', 'item.discount') }}" in view
 
@@ -71,6 +75,5 @@ def test_an_inline_function_needs_defaults_for_its_parameters(tmp_path: Path) ->
         item["name"]: item for item in json.loads((project / "migration_report.json").read_text())["objects"]
     }
     orders = report["[sales].[fnCustomerOrders]"]
-    assert orders["status"] == "needs review" and orders["reasons"][0].startswith(
-        "DM401 parameter @CustomerID"
-    )
+    assert orders["status"] == "needs review" and orders["issues"][0]["code"] == "DM401"
+    assert orders["issues"][0]["message"].startswith("parameter @CustomerID")

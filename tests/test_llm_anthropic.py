@@ -126,7 +126,7 @@ def test_the_loop_with_the_real_client_sends_metadata_only_and_writes_its_models
     result = generate(catalog, tmp_path / "p", project_name="loop", llm=transport.client())
     legacy = next(o for o in result.objects if o.name == "[shop].[Legacy]")
     assert legacy.status == Status.CONVERTED_WITH_WARNINGS
-    assert legacy.reasons == (f"DM601 written by anthropic {DEFAULT_MODEL}; review it",)
+    assert tuple(map(str, legacy.reasons)) == (f"DM601 written by anthropic {DEFAULT_MODEL}; review it",)
     assert (
         f"written by a language model (anthropic {DEFAULT_MODEL})"
         in (tmp_path / "p" / "models" / "marts" / "shop" / "shop__legacy.sql").read_text()
@@ -150,9 +150,9 @@ def test_the_pipeline_survives_a_failing_api(catalog, tmp_path: Path, case: str)
     for name in ("[shop].[Legacy]", "[shop].[VisitCounts]"):
         obj = next(o for o in result.objects if o.name == name)
         assert obj.status == Status.NEEDS_REVIEW
-        assert obj.reasons[-1].startswith("DM602 no answer: ")
+        assert str(obj.reasons[-1]).startswith("DM602 no answer: ")
     report = (tmp_path / "p" / "migration_report.md").read_text()
-    assert "DM602 no answer: " in report
+    assert "| [DM602](#dm602) | info | language model gave no answer | no answer: " in report
     assert (
         "config(enabled=false)"
         in (tmp_path / "p" / "models" / "marts" / "shop" / "shop__legacy.sql").read_text()
@@ -166,7 +166,7 @@ def test_a_reply_without_sql_leaves_the_object_for_review(catalog, tmp_path: Pat
     )
     legacy = next(o for o in result.objects if o.name == "[shop].[Legacy]")
     assert legacy.status == Status.NEEDS_REVIEW
-    assert legacy.reasons[-1] == "DM602 no answer: the reply holds no ```sql block"
+    assert str(legacy.reasons[-1]) == "DM602 no answer: the reply holds no ```sql block"
 
 
 # ------------------------------------------------------------------------- the key and the command line
@@ -224,7 +224,8 @@ def test_cli_llm_with_an_unreachable_api_completes_and_never_shows_the_key(tmp_p
     assert "2 need review" in result.stdout
     report = json.loads((tmp_path / "p" / "migration_report.json").read_text())
     legacy = next(o for o in report["objects"] if o["name"] == "[shop].[Legacy]")
-    assert legacy["reasons"][-1].startswith("DM602 no answer: cannot reach the Anthropic API")
+    last = legacy["issues"][-1]
+    assert last["code"] == "DM602" and last["message"].startswith("no answer: cannot reach the Anthropic API")
     assert SECRET not in _project_text(tmp_path / "p")
 
 

@@ -3,7 +3,6 @@ whole loop driven by a scripted fake language model (real dbt runs every check).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def _object(objects, name):
 
 
 def _codes(obj) -> list[str]:
-    return [reason.split(" ", 1)[0] for reason in obj.reasons if re.match(r"DM\d{3} ", reason)]
+    return [issue.code for issue in obj.reasons]
 
 
 # ------------------------------------------------------------------------- the wiring
@@ -147,9 +146,12 @@ def test_candidates_are_views_and_table_functions_with_the_models_they_may_read(
     assert sorted(found) == [SPEND, LEGACY, COUNTS]
     assert [found[p].converted for p in (SPEND, LEGACY, COUNTS)] == [True, False, False]
     assert found[COUNTS].kind == "table function" and found[COUNTS].model == "shop__visit_counts"
-    assert found[LEGACY].issues == (
-        "reads shop.CustomerArchive, which is neither a table nor a convertible view of the Catalog",
-    )
+    assert [(i.code, i.message) for i in found[LEGACY].issues] == [
+        (
+            "DM210",
+            "reads shop.CustomerArchive, which is neither a table nor a convertible view of the Catalog",
+        )
+    ]
     assert found[LEGACY].readable == ()  # it names only a table the Catalog lacks
     (visit,) = found[COUNTS].readable
     assert (visit.source, visit.model) == ("[shop].[Visit]", "stg_shop__visit")
@@ -329,10 +331,10 @@ def test_flag_disables_a_failing_model_and_the_models_reading_it(catalog) -> Non
     update = loop.flag(state | {"failures": {LEGACY: "column nope is missing", staging: "type boom"}})
     legacy = _object(update["objects"], "[shop].[Legacy]")
     assert legacy.status == Status.NEEDS_REVIEW and _codes(legacy)[0] == "DM603"
-    assert "failed the check (after 2 repair(s)): column nope is missing" in legacy.reasons[0]
+    assert "failed the check (after 2 repair(s)): column nope is missing" in legacy.reasons[0].message
     assert update["files"][LEGACY].startswith("{{ config(enabled=false) }}")
     counts = _object(update["objects"], "[shop].[VisitCounts]")
-    assert _codes(counts)[0] == "DM604" and "reads shop__legacy" in counts.reasons[0]
+    assert _codes(counts)[0] == "DM604" and "reads shop__legacy" in counts.reasons[0].message
     assert update["files"][COUNTS].startswith("{{ config(enabled=false) }}")
     # a staging model cannot be disabled without breaking the others: it stays, reported
     visit = _object(update["objects"], "[shop].[Visit]")
@@ -361,7 +363,10 @@ def test_the_loop_converts_what_the_rules_could_not(catalog, tmp_path: Path) -> 
         assert obj.status == Status.CONVERTED_WITH_WARNINGS and _codes(obj) == ["DM601"]
     assert result.summary["needs review"] == 0
     report = (tmp_path / "p" / "migration_report.md").read_text()
-    assert "DM601 written by fake scripted-model; review it" in report
+    assert (
+        "| [DM601](#dm601) | warning | written by a language model | written by fake scripted-model; review it |"
+        in report
+    )
     validation = validate_project(tmp_path / "p", Level.SEMANTIC)
     assert validation.ok and {n.name for n in validation.nodes} >= {"shop__legacy", "shop__visit_counts"}
 
@@ -374,7 +379,7 @@ def test_a_failing_model_is_repaired_on_the_second_try(catalog, tmp_path: Path) 
     assert fake.asked("[shop].[Legacy]") == 2
     legacy = _object(result.objects, "[shop].[Legacy]")
     assert legacy.status == Status.CONVERTED_WITH_WARNINGS
-    assert "repaired 1 time(s) after failing the check" in legacy.reasons[0]
+    assert "repaired 1 time(s) after failing the check" in legacy.reasons[0].message
     assert "archived_name" in fake.prompts[-1][1]  # the repair request carried the check's error
     assert validate_project(tmp_path / "p", Level.SEMANTIC).ok
 
@@ -385,7 +390,7 @@ def test_a_repair_that_keeps_failing_stops_after_max_repairs_and_is_flagged(cata
     assert fake.asked("[shop].[Legacy]") == 2  # one conversion, one repair
     legacy = _object(result.objects, "[shop].[Legacy]")
     assert legacy.status == Status.NEEDS_REVIEW and _codes(legacy)[0] == "DM603"
-    assert "after 1 repair(s)" in legacy.reasons[0] and "archived_name" in legacy.reasons[0]
+    assert "after 1 repair(s)" in legacy.reasons[0].message and "archived_name" in legacy.reasons[0].message
     model = (tmp_path / "p" / LEGACY).read_text()
     assert model.startswith("{{ config(enabled=false) }}") and "DM603" in model
     validation = validate_project(tmp_path / "p", Level.SEMANTIC)
@@ -398,7 +403,7 @@ def test_check_without_llm_flags_nothing_on_a_clean_project_and_changes_no_byte(
 ) -> None:
     generate(catalog, tmp_path / "plain", project_name="loop")
     result = generate(catalog, tmp_path / "checked", project_name="loop", check=True)
-    assert not [o for o in result.objects if "DM603" in " ".join(o.reasons)]
+    assert not [o for o in result.objects if "DM603" in _codes(o)]
     for path in (tmp_path / "plain").rglob("*"):
         if path.is_file():
             assert (

@@ -93,87 +93,99 @@ def main_options(
     _state["debug"] = debug
 
 
+# The source options of `extract`, shared by `assess`.
+DdlSource = Annotated[
+    list[Path] | None,
+    typer.Option("--ddl", help="A .sql script, a folder of scripts, or an SSDT project folder. Repeatable."),
+]
+ServerSource = Annotated[
+    str | None,
+    typer.Option(
+        help="SQL Server to read: host, host,port or host\\instance.", rich_help_panel="Live server"
+    ),
+]
+DatabaseSource = Annotated[str | None, typer.Option(help="Database to read.", rich_help_panel="Live server")]
+UserSource = Annotated[
+    str | None,
+    typer.Option(
+        help="SQL Server login; the password comes from DATAMIGRATE_MSSQL_PASSWORD or a prompt.",
+        rich_help_panel="Live server",
+    ),
+]
+TrustedSource = Annotated[
+    bool | None,
+    typer.Option("--trusted/--no-trusted", help="Windows authentication.", rich_help_panel="Live server"),
+]
+OdbcSource = Annotated[
+    str | None,
+    typer.Option(
+        help="A raw ODBC connection string (Azure AD and anything else), without the password.",
+        rich_help_panel="Live server",
+    ),
+]
+DriverSource = Annotated[
+    str | None,
+    typer.Option(
+        help="ODBC driver (default: ODBC Driver 18 for SQL Server, then 17, then FreeTDS).",
+        rich_help_panel="Live server",
+    ),
+]
+EncryptSource = Annotated[
+    bool | None,
+    typer.Option(
+        "--encrypt/--no-encrypt",
+        help="Encrypt the connection (default: the driver's).",
+        rich_help_panel="Live server",
+    ),
+]
+TrustServerCertificateSource = Annotated[
+    bool | None,
+    typer.Option(
+        "--trust-server-certificate/--no-trust-server-certificate",
+        help="Accept the server's certificate without checking it.",
+        rich_help_panel="Live server",
+    ),
+]
+TimeoutSource = Annotated[
+    int | None, typer.Option(help="Login timeout in seconds (default 15).", rich_help_panel="Live server")
+]
+IncludeSource = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Only objects matching this schema.object glob, e.g. 'sales.*'. Repeatable.",
+        rich_help_panel="Live server",
+    ),
+]
+ExcludeSource = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Leave out objects matching this schema.object glob. Repeatable.",
+        rich_help_panel="Live server",
+    ),
+]
+ConfigSource = Annotated[
+    Path | None,
+    typer.Option(
+        help="Settings file (default: ./datamigrate.yml when it exists).", rich_help_panel="Live server"
+    ),
+]
+
+
 @app.command()
 def extract(
-    ddl: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--ddl", help="A .sql script, a folder of scripts, or an SSDT project folder. Repeatable."
-        ),
-    ] = None,
-    server: Annotated[
-        str | None,
-        typer.Option(
-            help="SQL Server to read: host, host,port or host\\instance.", rich_help_panel="Live server"
-        ),
-    ] = None,
-    database: Annotated[
-        str | None, typer.Option(help="Database to read.", rich_help_panel="Live server")
-    ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option(
-            help="SQL Server login; the password comes from DATAMIGRATE_MSSQL_PASSWORD or a prompt.",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    trusted: Annotated[
-        bool | None,
-        typer.Option("--trusted/--no-trusted", help="Windows authentication.", rich_help_panel="Live server"),
-    ] = None,
-    odbc: Annotated[
-        str | None,
-        typer.Option(
-            help="A raw ODBC connection string (Azure AD and anything else), without the password.",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    driver: Annotated[
-        str | None,
-        typer.Option(
-            help="ODBC driver (default: ODBC Driver 18 for SQL Server, then 17, then FreeTDS).",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    encrypt: Annotated[
-        bool | None,
-        typer.Option(
-            "--encrypt/--no-encrypt",
-            help="Encrypt the connection (default: the driver's).",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    trust_server_certificate: Annotated[
-        bool | None,
-        typer.Option(
-            "--trust-server-certificate/--no-trust-server-certificate",
-            help="Accept the server's certificate without checking it.",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    timeout: Annotated[
-        int | None, typer.Option(help="Login timeout in seconds (default 15).", rich_help_panel="Live server")
-    ] = None,
-    include: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Only objects matching this schema.object glob, e.g. 'sales.*'. Repeatable.",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Leave out objects matching this schema.object glob. Repeatable.",
-            rich_help_panel="Live server",
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            help="Settings file (default: ./datamigrate.yml when it exists).", rich_help_panel="Live server"
-        ),
-    ] = None,
+    ddl: DdlSource = None,
+    server: ServerSource = None,
+    database: DatabaseSource = None,
+    user: UserSource = None,
+    trusted: TrustedSource = None,
+    odbc: OdbcSource = None,
+    driver: DriverSource = None,
+    encrypt: EncryptSource = None,
+    trust_server_certificate: TrustServerCertificateSource = None,
+    timeout: TimeoutSource = None,
+    include: IncludeSource = None,
+    exclude: ExcludeSource = None,
+    config: ConfigSource = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the snapshot.")] = Path(
         "schema.json"
     ),
@@ -203,10 +215,14 @@ def extract(
     _extract_server(command_line, config, output)
 
 
-def _extract_scripts(ddl: list[Path], output: Path) -> None:
+def _read_scripts(ddl: list[Path]):
     from .extract import extract_scripts
 
-    catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
+    return _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
+
+
+def _extract_scripts(ddl: list[Path], output: Path) -> None:
+    catalog, summary = _read_scripts(ddl)
     write_snapshot(catalog, output)
     out.print(
         f"Extracted {len(catalog.tables)} tables, {len(catalog.views)} views, {len(catalog.routines)} "
@@ -221,6 +237,22 @@ def _extract_scripts(ddl: list[Path], output: Path) -> None:
 
 
 def _extract_server(command_line: dict, config: Path | None, output: Path) -> None:
+    catalog = _read_server(command_line, config)
+    write_snapshot(catalog, output)
+    out.print(
+        f"Extracted {len(catalog.tables)} tables, {len(catalog.views)} views, {len(catalog.routines)} "
+        f"procedures/functions, {len(catalog.triggers)} triggers from {catalog.database} "
+        f"({catalog.server_version}) -> [bold]{output}[/bold]",
+        highlight=False,
+    )
+    encrypted = [str(o.name) for o in (*catalog.views, *catalog.routines, *catalog.triggers) if o.encrypted]
+    if encrypted:
+        out.print(
+            f"[yellow]{len(encrypted)} encrypted module(s)[/yellow] kept without their text: {', '.join(encrypted)}"
+        )
+
+
+def _read_server(command_line: dict, config: Path | None):
     from .extract import PASSWORD_VARIABLE, Secret, extract_server, password_from, resolve_settings
 
     settings = resolve_settings(command_line, os.environ, config)
@@ -252,19 +284,7 @@ def _extract_server(command_line: dict, config: Path | None, output: Path) -> No
             err.print(f"Reading the catalog of {escape(settings.where())}, one query per kind of object")
         err.print(f"  {name:<20} {rows:>7} rows  {seconds:6.2f}s", highlight=False)
 
-    catalog = extract_server(settings, password, on_query=progress)
-    write_snapshot(catalog, output)
-    out.print(
-        f"Extracted {len(catalog.tables)} tables, {len(catalog.views)} views, {len(catalog.routines)} "
-        f"procedures/functions, {len(catalog.triggers)} triggers from {catalog.database} "
-        f"({catalog.server_version}) -> [bold]{output}[/bold]",
-        highlight=False,
-    )
-    encrypted = [str(o.name) for o in (*catalog.views, *catalog.routines, *catalog.triggers) if o.encrypted]
-    if encrypted:
-        out.print(
-            f"[yellow]{len(encrypted)} encrypted module(s)[/yellow] kept without their text: {', '.join(encrypted)}"
-        )
+    return extract_server(settings, password, on_query=progress)
 
 
 @app.command()
@@ -404,6 +424,82 @@ def _llm_client(provider: str | None, model: str | None):
     return llm_client(_choice(provider, list(PROVIDERS), "--llm"), model, os.environ)
 
 
+@app.command()
+def assess(
+    snapshot: Annotated[
+        Path | None, typer.Argument(help="A schema.json written by `extract` (or give --ddl / a server).")
+    ] = None,
+    ddl: DdlSource = None,
+    server: ServerSource = None,
+    database: DatabaseSource = None,
+    user: UserSource = None,
+    trusted: TrustedSource = None,
+    odbc: OdbcSource = None,
+    driver: DriverSource = None,
+    encrypt: EncryptSource = None,
+    trust_server_certificate: TrustServerCertificateSource = None,
+    timeout: TimeoutSource = None,
+    include: IncludeSource = None,
+    exclude: ExcludeSource = None,
+    config: ConfigSource = None,
+    target: TargetOption = DEFAULT_TARGET,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write assessment.md and assessment.json into this folder."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text (a table) or json (stdout holds only the JSON, for CI).")
+    ] = "text",
+) -> None:
+    """Assess a database before migrating: objects by kind, the complexity of each procedure,
+    function and trigger, what would convert automatically and what needs review, and an
+    estimate of the manual effort in hours. Nothing is generated.
+
+    The source is a snapshot, T-SQL scripts (--ddl) or a live server (the options of `extract`).
+    What converts comes from running the real generation pipeline; the hours are an estimate
+    from a fixed table, explained in the output.
+
+    Example: [bold]datamigrate assess --ddl db/ --out assessment/[/bold]
+
+    Example: [bold]datamigrate assess schema.json --format json > assessment.json[/bold]
+    """
+    from .assess import assess as run_assess
+    from .assess import assessment_json, assessment_markdown
+
+    fmt = _choice(output_format, ["text", "json"], "--format")
+    command_line = {
+        "server": server, "database": database, "user": user, "trusted": trusted, "odbc": odbc,
+        "driver": driver, "encrypt": encrypt, "trust_server_certificate": trust_server_certificate,
+        "timeout": timeout, "include": include, "exclude": exclude,
+    }  # fmt: skip
+    given = [
+        name
+        for name, value in (("a snapshot", snapshot), ("--ddl", ddl), ("a server", server or odbc))
+        if value
+    ]
+    if len(given) > 1:
+        raise typer.BadParameter(f"give one source, not {' and '.join(given)}", param_hint="SNAPSHOT / --ddl")
+    if snapshot is not None:
+        catalog = _read_snapshot(snapshot)
+    elif ddl:
+        catalog, _ = _read_scripts(ddl)
+    else:
+        catalog = _read_server(command_line, config)
+    with err.status("Assessing: running the generation pipeline, writing nothing"):
+        assessment = run_assess(catalog, target)
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / "assessment.md").write_text(assessment_markdown(assessment), encoding="utf-8")
+            (out_dir / "assessment.json").write_text(assessment_json(assessment), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{out_dir}: cannot write the assessment ({exc.strerror})") from None
+    if fmt == "json":
+        sys.stdout.write(assessment_json(assessment))
+        return
+    _print_assessment(assessment, out_dir)
+
+
 # ------------------------------------------------------------------------- rendering helpers
 def _with_file_progress(label: str, work):
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
@@ -460,6 +556,49 @@ def _print_generate(result, heading: str = "") -> None:
             "the new versions are beside them as <file>.new"
         )
 
+
+def _print_assessment(assessment, out_dir: Path | None) -> None:
+    from .assess import EFFORT_METHOD, SCORE_METHOD
+
+    counts = ", ".join(f"{kind} {count}" for kind, count in assessment.counts.items() if count)
+    out.print(f"[bold]Objects[/bold]: {counts or 'none'}", highlight=False)
+    status = assessment.status_counts()
+    out.print(
+        f"[bold]Would convert[/bold]: {status['converted']} converted, {status['converted with warnings']} with "
+        f"warnings, {status['needs review']} need review (by the rules of `generate`)",
+        highlight=False,
+    )
+    if assessment.routines:
+        table = Table(title="Procedures, functions and triggers by complexity")
+        for name in ("routine", "kind", "stmts", "lines", "constructs", "score", "band", "status", "hours"):
+            table.add_column(name, overflow="fold")
+        for r in assessment.routines:
+            found = ", ".join(
+                f"{_SHORT[c]} {getattr(r.complexity, c)}" for c in _SHORT if getattr(r.complexity, c)
+            )
+            table.add_row(
+                escape(r.name), r.kind, str(r.complexity.statements), str(r.complexity.lines), found,
+                str(r.complexity.score), f"[{_BAND_STYLE[r.complexity.band]}]{r.complexity.band}[/]", r.status.value,
+                f"{r.hours:g}",
+            )  # fmt: skip
+        out.print(table)
+        out.print(f"[dim]{SCORE_METHOD}[/dim]", highlight=False)
+    out.print(f"[bold]Estimated manual effort: {assessment.hours:g} hours[/bold]", highlight=False)
+    for line in assessment.effort:
+        out.print(
+            f"  {line.rule}: {line.objects} x {line.hours_each:g} h = {line.hours:g} h", highlight=False
+        )
+    out.print(f"[dim]{EFFORT_METHOD}[/dim]", highlight=False)
+    if out_dir is not None:
+        out.print(f"Wrote {out_dir / 'assessment.md'} and {out_dir / 'assessment.json'}", highlight=False)
+
+
+_BAND_STYLE = {"low": "green", "medium": "yellow", "high": "red"}
+_SHORT = {
+    "loops": "WHILE", "cursors": "cursor", "dynamic_sql": "dynamic SQL", "temp_tables": "#temp",
+    "table_variables": "@table", "try_catch": "TRY/CATCH", "transactions": "BEGIN TRAN",
+}  # fmt: skip
+"""The constructs of the complexity scan, as the terminal table names them."""
 
 _STYLE = {
     "ok": "green",

@@ -1,14 +1,43 @@
-"""The migration report: every source object, the model it became, its status and reasons."""
+"""The migration report: every source object, the model it became, its status and its issues,
+listed by object and by issue code (Markdown for people, JSON for tools)."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 
 from .catalog import Catalog
+from .issues import CATALOGUE, DOCS_PATH, Issue, anchor
 from .pipeline.state import ObjectResult, Status
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: `reasons` (text) became `issues` (code, severity, title, message, where); `codes` was added."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One issue of one object, with where it is in the source."""
+
+    result: ObjectResult
+    issue: Issue
+
+    @property
+    def where(self) -> str | None:
+        """`file:line` of the issue (the object's line when the issue has none), or None."""
+        source = self.result.source
+        if source is None:
+            return None
+        return f"{source.file}:{self.issue.line if self.issue.line is not None else source.line}"
+
+
+def findings_by_code(objects: list[ObjectResult]) -> dict[str, list[Finding]]:
+    """Code -> its findings in report order, codes sorted."""
+    found: dict[str, list[Finding]] = {}
+    for result in objects:
+        for issue in result.reasons:
+            found.setdefault(issue.code, []).append(Finding(result, issue))
+    return dict(sorted(found.items()))
 
 
 def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> str:
@@ -26,12 +55,36 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
                 "model": o.model,
                 "path": o.path,
                 "source": str(o.source) if o.source else None,
-                "reasons": list(o.reasons),
+                "issues": [_issue_json(Finding(o, issue)) for issue in o.reasons],
             }
             for o in objects
         ],
+        "codes": [
+            {
+                "code": code,
+                "title": CATALOGUE[code].title,
+                "severity": CATALOGUE[code].severity.value,
+                "docs": f"{DOCS_PATH}#{anchor(code)}",
+                "objects": len({id(f.result) for f in findings}),
+                "where": [
+                    {"object": f.result.name, "kind": f.result.kind, "where": f.where} for f in findings
+                ],
+            }
+            for code, findings in findings_by_code(objects).items()
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _issue_json(finding: Finding) -> dict:
+    issue = finding.issue
+    return {
+        "code": issue.code,
+        "severity": issue.severity.value,
+        "title": issue.title,
+        "message": issue.message,
+        "where": finding.where,
+    }
 
 
 def summary(objects: list[ObjectResult]) -> dict[str, int]:
@@ -61,16 +114,22 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
             + ".",
             "",
         ]
-    review = [o for o in objects if o.status != Status.CONVERTED]
-    if review:
+    with_issues = [o for o in objects if o.reasons]
+    if with_issues:
         lines += [
-            "## Needs a look",
+            "## Issues by object",
             "",
-            "| object | kind | status | source | model | why |",
-            "|---|---|---|---|---|---|",
+            "| object | status | code | severity | title | message | where |",
+            "|---|---|---|---|---|---|---|",
         ]
-        lines += [_row(o) for o in review]
+        lines += [
+            f"| {_cell(o.name)} | {o.status} | [{i.code}](#{anchor(i.code)}) | {i.severity} | {_cell(i.title)} "
+            f"| {_cell(i.message)} | {Finding(o, i).where or ''} |"
+            for o in with_issues
+            for i in o.reasons
+        ]
         lines.append("")
+        lines += _by_code(findings_by_code(objects))
     lines += ["## All objects", "", "| object | kind | status | source | model |", "|---|---|---|---|---|"]
     lines += [
         f"| {_cell(o.name)} | {o.kind} | {o.status} | {_source(o)} | {o.model or ''} |" for o in objects
@@ -78,9 +137,36 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
     return "\n".join(lines) + "\n"
 
 
-def _row(o: ObjectResult) -> str:
-    why = "; ".join(o.reasons)
-    return f"| {_cell(o.name)} | {o.kind} | {o.status} | {_source(o)} | {o.model or ''} | {_cell(why)} |"
+def _by_code(by_code: dict[str, list[Finding]]) -> list[str]:
+    lines = [
+        "## Issues by code",
+        "",
+        f"Each code is explained in datamigrate's `{DOCS_PATH}`; the entries below repeat what it means "
+        "and what to do.",
+        "",
+        "| code | title | severity | objects |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| [{code}](#{anchor(code)}) | {_cell(CATALOGUE[code].title)} | {CATALOGUE[code].severity} "
+        f"| {len({id(f.result) for f in findings})} |"
+        for code, findings in by_code.items()
+    ]
+    lines.append("")
+    for code, findings in by_code.items():
+        entry = CATALOGUE[code]
+        lines += [
+            f"### {code}",
+            "",
+            f"**{entry.title}** ({entry.severity}). {entry.meaning} What to do: {entry.action}",
+            "",
+        ]
+        lines += [
+            f"- {f.result.name} ({f.result.kind}) at {f.where or 'the source database'}: {_cell(f.issue.message)}"
+            for f in findings
+        ]
+        lines.append("")
+    return lines
 
 
 def _source(o: ObjectResult) -> str:

@@ -3,11 +3,9 @@
 An inline table-valued function is a parameterised view: with no parameters, or with a default
 for each, it is converted as a view whose parameters are fixed at their defaults (the report says
 so). A scalar function whose body is one RETURN expression becomes a dbt macro taking the
-arguments as SQL text; views that call it call the macro. Everything else is flagged:
-
-  DM401  an inline table-valued function with a parameter that has no default
-  DM402  a scalar function whose body is more than one RETURN expression
-  DM403  a multi-statement table-valued function (a table variable filled by statements)
+arguments as SQL text; views that call it call the macro. Everything else is an issue of the
+catalogue (`issues.py`): DM401 a table function parameter without a default, DM402 a scalar function
+that is not one RETURN expression, DM403 a multi-statement table-valued function.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
 from ..catalog import Column, Routine, RoutineKind, View
+from ..issues import Issue, Severity
 from ..targets import Target, target_type
 from . import semantics
 from .jinja import escape_jinja
@@ -54,56 +53,63 @@ class Macro:
         )
 
 
-def function_as_view(routine: Routine) -> tuple[View | None, str | None, list[str]]:
-    """An inline table-valued function as a view: (view, None, notes) or (None, DM code reason, [])."""
+def function_as_view(routine: Routine) -> tuple[View | None, Issue | None, list[Issue]]:
+    """An inline table-valued function as a view: (view, None, DM404 notes) or (None, why not, [])."""
     if routine.kind == RoutineKind.TABLE_FUNCTION:
         return (
             None,
-            "DM403 a multi-statement table-valued function fills a table variable: rewrite it as a model",
+            Issue(
+                "DM403",
+                "a multi-statement table-valued function fills a table variable: rewrite it as a model",
+            ),
             [],
         )
     missing = [p.name for p in routine.parameters if p.default is None]
     if missing:
-        return (
-            None,
-            (
-                f"DM401 parameter {', '.join(missing)} has no default and a dbt model takes no arguments: "
-                "make it a dbt var, or join the model to the values it was called with"
-            ),
-            [],
+        message = (
+            f"parameter {', '.join(missing)} has no default and a dbt model takes no arguments: "
+            "make it a dbt var, or join the model to the values it was called with"
         )
+        return None, Issue("DM401", message), []
     found = _INLINE_BODY.search(routine.definition)
     if not found:
-        return None, "DM401 the RETURN (SELECT ...) of this function could not be found", []
+        return None, Issue("DM401", "the RETURN (SELECT ...) of this function could not be found"), []
     body = _unwrap(found.group(1).strip().rstrip(";"))
     notes = []
     for parameter in routine.parameters:
         body = re.sub(
             rf"{re.escape(parameter.name)}\b", lambda _, d=parameter.default: d, body, flags=re.IGNORECASE
         )
-        notes.append(f"parameter {parameter.name} fixed at its default, {parameter.default}")
+        notes.append(Issue("DM404", f"parameter {parameter.name} fixed at its default, {parameter.default}"))
     name = routine.name
     definition = f"CREATE VIEW [{name.schema_}].[{name.name}] AS\n{body}"
     view = View(name=name, definition=definition, description=routine.description, source=routine.source)
     return view, None, notes
 
 
-def function_as_macro(routine: Routine, target: Target) -> Macro | str:
-    """A single-RETURN scalar function as a macro, or a DM402 reason."""
+def function_as_macro(routine: Routine, target: Target) -> Macro | Issue:
+    """A single-RETURN scalar function as a macro, or why not (a DM402 issue, or the DM2xx one that
+    stopped its expression)."""
     found = _SCALAR_BODY.search(routine.definition)
     if routine.kind != RoutineKind.SCALAR_FUNCTION or not found:
-        return "DM402 the body is more than one RETURN expression: rules cannot turn it into a macro"
+        return Issue(
+            "DM402", "the body is more than one RETURN expression: rules cannot turn it into a macro"
+        )
     names = {p.name.lower(): snake_case(p.name.lstrip("@")) for p in routine.parameters}
     try:
         expression = sqlglot.parse_one(found.group("expression"), read="tsql")
     except SqlglotError as exc:
-        return f"DM402 the RETURN expression does not parse: {str(exc).splitlines()[0]}"
+        return Issue("DM402", f"the RETURN expression does not parse: {str(exc).splitlines()[0]}")
     if any(
         isinstance(node, (exp.Select, exp.Subquery)) for node in expression.walk()
     ) or not _only_parameters(expression, names):
-        return "DM402 the RETURN expression reads tables or variables: rules cannot turn it into a macro"
+        return Issue(
+            "DM402", "the RETURN expression reads tables or variables: rules cannot turn it into a macro"
+        )
     if any(isinstance(node.expression, exp.Anonymous) for node in expression.find_all(exp.Dot)):
-        return "DM402 the RETURN expression calls another user-defined function: convert that one first"
+        return Issue(
+            "DM402", "the RETURN expression calls another user-defined function: convert that one first"
+        )
 
     def to_column(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Parameter) and node.sql("tsql").lower() in names:
@@ -115,11 +121,13 @@ def function_as_macro(routine: Routine, target: Target) -> Macro | str:
     try:
         typed = annotate_types(qualify(select, schema=schema, dialect="tsql"), schema=schema, dialect="tsql")
     except (OptimizeError, SqlglotError) as exc:
-        return f"DM402 the RETURN expression cannot be typed: {str(exc).splitlines()[0]}"
+        return Issue("DM402", f"the RETURN expression cannot be typed: {str(exc).splitlines()[0]}")
     if target.dialect != "tsql":
-        flags = [flag for flag in semantics.rewrite(typed, target.dialect) if flag.severity == "error"]
-        if flags:
-            return f"DM402 {flags[0]}"
+        errors = [
+            issue for issue in semantics.rewrite(typed, target.dialect) if issue.severity == Severity.ERROR
+        ]
+        if errors:  # its line is in the RETURN expression, not the script: dropped
+            return Issue(errors[0].code, errors[0].message)
     returned = exp.cast(typed.selects[0].unalias(), _returned_type(found.group("type"), target))
     sql = escape_jinja(
         returned.sql(dialect=target.dialect)

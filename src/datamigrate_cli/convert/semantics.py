@@ -6,7 +6,8 @@ ignores the target length, comparisons become case-sensitive. `rewrite` walks th
 children before parents, and replaces each such node by an expression that means on the
 target what it meant on SQL Server. Dialect-specific SQL lives in the tables below as
 templates written in the target dialect (`{x}` marks where an argument goes), so a target is
-added by adding rows. What cannot be made exact is returned as a `Flag`, never approximated.
+added by adding rows. What cannot be made exact is returned as an `Issue` (a DM2xx code of the
+catalogue in `issues.py`), never approximated.
 
 The tree must come from `qualify` + `annotate_types(..., dialect="tsql")`: the rewrites read
 the SQL Server types (`node.type`) that the Catalog gave the columns.
@@ -22,40 +23,9 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
+from ..issues import Issue
+
 T = exp.DataType.Type
-
-FLAGS: dict[str, tuple[str, str]] = {
-    "DM201": ("warning", "TRY_CONVERT/TRY_CAST raises on this target where SQL Server returns NULL"),
-    "DM202": ("error", "CONVERT style not rewritten: the target would format or read the value differently"),
-    "DM203": ("error", "FORMAT pattern or culture not rewritten: only common .NET patterns in en-US are"),
-    "DM204": (
-        "warning",
-        "TOP PERCENT without ORDER BY (rows depend on the plan), or on a DISTINCT query (not rewritten)",
-    ),
-    "DM205": ("warning", "SELECT ... INTO: the INTO table is dropped, the model is the SELECT"),
-    "DM206": ("warning", "DATALENGTH of varchar counts UTF-8 bytes on the target: exact for ASCII text only"),
-    "DM207": ("warning", "search pattern not a literal: case, [...] classes or backslashes may differ"),
-    "DM208": ("error", "no rewrite for this construct on this target"),
-    "DM209": ("error", "date part not rewritten"),
-}
-"""Code -> (severity, short title) of everything `rewrite` cannot make exact."""
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A construct that means something else on the target: `code` is a key of FLAGS."""
-
-    code: str
-    message: str
-
-    @property
-    def severity(self) -> str:
-        """`error` when the converted SQL would mean something else, `warning` otherwise."""
-        return FLAGS[self.code][0]
-
-    def __str__(self) -> str:
-        return f"{self.code} {FLAGS[self.code][1]}: {self.message}"
-
 
 TEXT_TYPES = {T.CHAR, T.NCHAR, T.VARCHAR, T.NVARCHAR, T.TEXT}
 INTEGER_TYPES = {T.TINYINT, T.UTINYINT, T.SMALLINT, T.INT, T.BIGINT, T.BIT}
@@ -349,12 +319,13 @@ AM_PM_CODE = {"postgres": "AM"}
 @dataclass
 class _Context:
     dialect: str
-    flags: list[Flag]
+    flags: list[Issue]
+    node: exp.Expression | None = None
+    """The node being rewritten: a flag takes its line."""
 
     def flag(self, code: str, message: str) -> None:
-        flag = Flag(code, message)
-        if flag not in self.flags:
-            self.flags.append(flag)
+        if all((f.code, f.message) != (code, message) for f in self.flags):
+            self.flags.append(Issue(code, message, source_line(self.node) if self.node else None))
 
     def template(
         self, table: dict[str, str], what: str, **args: exp.Expression | str | int
@@ -367,10 +338,11 @@ class _Context:
         return fill(text, self.dialect, **args)
 
 
-def rewrite(tree: exp.Expression, dialect: str) -> list[Flag]:
+def rewrite(tree: exp.Expression, dialect: str) -> list[Issue]:
     """Rewrite `tree` in place so that `tree.sql(dialect=dialect)` means what the T-SQL meant.
 
-    Returns what could not be made exact, in the order found. The tree must be qualified and
+    Returns what could not be made exact, in the order found, each with the line (in the text
+    the tree was parsed from) of the node it is about, when known. The tree must be qualified and
     annotated with T-SQL types (see the module docstring).
     """
     context = _Context(dialect=dialect, flags=[])
@@ -381,6 +353,7 @@ def rewrite(tree: exp.Expression, dialect: str) -> list[Flag]:
         handler = _HANDLERS.get(type(node))
         if handler is None:
             continue
+        context.node = node
         replacement = handler(node, context)
         if replacement is not None and replacement is not node:
             if replacement.type is None or replacement.type.this == T.UNKNOWN:
@@ -390,6 +363,15 @@ def rewrite(tree: exp.Expression, dialect: str) -> list[Flag]:
             else:
                 node.replace(replacement)
     return context.flags
+
+
+def source_line(node: exp.Expression) -> int | None:
+    """The line `node` (or the first name inside it) was on in the parsed text, or None."""
+    for candidate in (node, *node.find_all(exp.Identifier)):
+        line = candidate.meta.get("line") if candidate._meta else None
+        if line is not None:
+            return line
+    return None
 
 
 def _become(node: exp.Expression, replacement: exp.Expression) -> None:

@@ -3,7 +3,7 @@
 sqlglot parses the T-SQL and qualifies every column against the Catalog; then our own rewrites
 turn table references into `ref()` calls, column names into the staging models' snake_case
 names; `semantics.rewrite` makes the expressions mean on the target what they meant on SQL
-Server. What cannot be converted is returned as reasons, never guessed.
+Server. What cannot be converted is returned as issues (DM2xx codes), never guessed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
 from ..catalog import Column, ObjectName, View
+from ..issues import Issue, Severity
 from ..targets import Target
 from . import semantics
 from .jinja import escape_jinja, jinja_string
@@ -51,8 +52,8 @@ class ViewConversion:
     sql: str | None = None
     columns: list[tuple[str, str]] = field(default_factory=list)
     """(original output name, model column name) in order."""
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     """Original output name, lower-cased -> SQL Server type, so views reading this one are typed too."""
 
@@ -68,15 +69,25 @@ def sqlserver_type(column: Column) -> str:
     return column.data_type
 
 
-def parse_view(view: View) -> exp.Query | str:
-    """The SELECT of a CREATE VIEW statement, or why sqlglot could not read it."""
+def parse_view(view: View) -> exp.Query | Issue:
+    """The SELECT of a CREATE VIEW statement, or why sqlglot could not read it (a DM906 issue)."""
+    first_line = view.source.line if view.source else None
     try:
         statement = sqlglot.parse_one(view.definition, read="tsql")
     except SqlglotError as exc:
-        return f"sqlglot could not parse the view: {_first_line(exc)}"
+        errors = getattr(exc, "errors", None) or [{}]
+        line = _absolute(errors[0].get("line"), first_line)
+        message = (
+            _first_line(exc) if line is None else re.sub(r"\s*Line \d+, Col: \d+\.", "", _first_line(exc))
+        )
+        return Issue("DM906", f"sqlglot could not parse the view: {message}", line)
     query = statement.expression if isinstance(statement, exp.Create) else None
     if not isinstance(query, exp.Query):
-        return "sqlglot could not parse the view: the statement is not CREATE VIEW ... AS SELECT"
+        return Issue(
+            "DM906",
+            "sqlglot could not parse the view: the statement is not CREATE VIEW ... AS SELECT",
+            first_line,
+        )
     return query
 
 
@@ -92,34 +103,41 @@ def referenced_names(query: exp.Query) -> set[str]:
 
 
 def convert_view(
-    query: exp.Query | str,
+    query: exp.Query | Issue,
     relations: dict[str, Relation],
     target: Target,
     macros: dict[str, Macro] | None = None,
+    first_line: int | None = None,
 ) -> ViewConversion:
     """Convert one view, given what `parse_view` returned for it (the tree is not modified).
 
     `macros` are the scalar functions converted to macros, by lower-case schema.name: calls to them
-    become macro calls. Problems are returned in `errors` (the model must stay disabled).
+    become macro calls. Problems are returned in `errors` (the model must stay disabled). With
+    `first_line` (the source line the view's statement starts on), issues carry absolute lines.
     """
     result = ViewConversion()
-    if isinstance(query, str):
+    if isinstance(query, Issue):
         result.errors.append(query)
         return result
     macros = macros or {}
     query, calls = _macro_placeholders(query, macros)
     reads = referenced_names(query)
     missing = {key for key in reads if key not in relations}  # not `reads - keys()`: that walks every key
-    unknown = sorted(
-        {
-            f"{table.db or 'dbo'}.{table.name}"
-            for table in query.find_all(exp.Table)
-            if ObjectName(schema=table.db or "dbo", name=table.name).key in missing
-        }
-    )
-    if unknown:
+    unknown_tables = [
+        table
+        for table in query.find_all(exp.Table)
+        if ObjectName(schema=table.db or "dbo", name=table.name).key in missing
+    ]
+    if unknown_tables:
+        unknown = sorted({f"{table.db or 'dbo'}.{table.name}" for table in unknown_tables})
         result.errors.append(
-            "reads " + ", ".join(unknown) + ", which is neither a table nor a convertible view of the Catalog"
+            Issue(
+                "DM210",
+                "reads "
+                + ", ".join(unknown)
+                + ", which is neither a table nor a convertible view of the Catalog",
+                _line(unknown_tables[0], first_line),
+            )
         )
         return result
 
@@ -127,7 +145,9 @@ def convert_view(
     try:
         qualified = annotate(query, schema)
     except (OptimizeError, SqlglotError) as exc:
-        result.errors.append(f"a column could not be resolved against the Catalog: {_first_line(exc)}")
+        result.errors.append(
+            Issue("DM211", f"a column could not be resolved against the Catalog: {_first_line(exc)}")
+        )
         return result
 
     spelling = _original_spelling(query, relations, reads)
@@ -136,15 +156,16 @@ def convert_view(
         if placeholder.name.lower() in calls:
             placeholder.type = exp.DataType.build(calls[placeholder.name.lower()].return_type, dialect="tsql")
     result.types = _output_types(qualified, output_names)
-    _flag_unsupported(query, result, calls)
+    _flag_unsupported(query, result, calls, first_line)
     if result.errors:
         return result
-    for flag in semantics.rewrite(qualified, target.dialect):
-        (result.errors if flag.severity == "error" else result.warnings).append(str(flag))
+    for issue in semantics.rewrite(qualified, target.dialect):
+        issue = Issue(issue.code, issue.message, _absolute(issue.line, first_line))
+        (result.errors if issue.severity == Severity.ERROR else result.warnings).append(issue)
     if result.errors:
         return result
     _target_types(qualified, target)
-    placeholders = _rewrite_relations(qualified, relations, result)
+    placeholders = _rewrite_relations(qualified, relations, result, first_line)
     if result.errors:
         return result
     result.columns = _alias_outputs(qualified, output_names, spelling)
@@ -154,7 +175,9 @@ def convert_view(
     try:
         sqlglot.parse_one(sql, read=target.dialect)
     except SqlglotError as exc:
-        result.errors.append(f"the converted SQL does not parse as {target.dialect}: {_first_line(exc)}")
+        result.errors.append(
+            Issue("DM214", f"the converted SQL does not parse as {target.dialect}: {_first_line(exc)}")
+        )
         return result
     sql = escape_jinja(sql)
     for placeholder, model in placeholders.items():
@@ -279,26 +302,34 @@ def _output_types(query: exp.Query, names: list[str]) -> dict[str, str]:
     return types
 
 
-def _flag_unsupported(tree: exp.Expression, result: ViewConversion, calls: dict[str, Macro]) -> None:
+def _flag_unsupported(
+    tree: exp.Expression, result: ViewConversion, calls: dict[str, Macro], first_line: int | None
+) -> None:
     """Problems found in the view as written (so messages name things as its author did)."""
     for function in tree.find_all(exp.Anonymous):
         if function.name.lower() in calls:
             continue
         if isinstance(function.parent, exp.Dot):
             name = f"{function.parent.this.name}.{function.name}"
-            problem = (
+            message = (
                 f"calls the user-defined function {name}(), which could not become a macro "
                 "(see its entry in the report): convert it by hand or inline it"
             )
-            if problem not in result.errors:
-                result.errors.append(problem)
+            found, code = result.errors, "DM217"
         else:
-            warning = f"function {function.name}() has no known equivalent and was passed through unchanged"
-            if warning not in result.warnings:
-                result.warnings.append(warning)
+            message = f"function {function.name}() has no known equivalent and was passed through unchanged"
+            found, code = result.warnings, "DM216"
+        if all(issue.message != message for issue in found):
+            found.append(Issue(code, message, _line(function, first_line)))
     for group in tree.find_all(exp.Group):
         if group.args.get("rollup") or group.args.get("cube"):
-            result.warnings.append("GROUP BY ... WITH ROLLUP/CUBE: check the subtotal rows on the target")
+            result.warnings.append(
+                Issue(
+                    "DM215",
+                    "GROUP BY ... WITH ROLLUP/CUBE: check the subtotal rows on the target",
+                    _line(group, first_line),
+                )
+            )
             break
 
 
@@ -312,7 +343,7 @@ def _target_types(tree: exp.Expression, target: Target) -> None:
 
 
 def _rewrite_relations(
-    tree: exp.Expression, relations: dict[str, Relation], result: ViewConversion
+    tree: exp.Expression, relations: dict[str, Relation], result: ViewConversion, first_line: int | None
 ) -> dict[str, str]:
     """Tables -> ref() placeholders, columns -> model column names, aliases -> snake_case."""
     placeholders: dict[str, str] = {}
@@ -329,7 +360,11 @@ def _rewrite_relations(
                 relation = relations.get(ObjectName(schema=source.db or "dbo", name=source.name).key)
                 if relation is None:  # a recursive CTE reading itself, say
                     result.errors.append(
-                        f"reads {source.name}, which could not be resolved (a recursive CTE?)"
+                        Issue(
+                            "DM212",
+                            f"reads {source.name}, which could not be resolved (a recursive CTE?)",
+                            _line(source, first_line),
+                        )
                     )
                     return placeholders
                 new_alias = alias_names.claim(alias)
@@ -348,7 +383,13 @@ def _rewrite_relations(
             relation, new_alias = models[column.table]
             new_name = relation.columns.get(column.name.lower())
             if new_name is None:
-                result.errors.append(f"column {column.table}.{column.name} is not in the table it reads")
+                result.errors.append(
+                    Issue(
+                        "DM213",
+                        f"column {column.table}.{column.name} is not in the table it reads",
+                        _line(column, first_line),
+                    )
+                )
                 continue
             column.set("this", _identifier(new_name))
             column.set("table", exp.to_identifier(new_alias))
@@ -376,6 +417,15 @@ def _alias_outputs(
 
 def _identifier(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=name in RESERVED)
+
+
+def _line(node: exp.Expression, first_line: int | None) -> int | None:
+    """The source line of `node` (or of the first name inside it), given where the view starts."""
+    return _absolute(semantics.source_line(node), first_line)
+
+
+def _absolute(line: int | None, first_line: int | None) -> int | None:
+    return None if line is None or first_line is None else first_line + line - 1
 
 
 def _first_line(exc: Exception) -> str:

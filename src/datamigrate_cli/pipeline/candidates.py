@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..catalog import RoutineKind, SourceRef
 from ..convert.naming import NameSpace, snake_case
 from ..convert.views import Relation
+from ..issues import Issue
 
 if TYPE_CHECKING:
     from .state import GenerateState
@@ -40,7 +41,7 @@ class Candidate:
     name: str
     """[schema].[name]."""
     tsql: str
-    issues: tuple[str, ...]
+    issues: tuple[Issue, ...]
     """What the rules found (why they could not convert it, or their warnings)."""
     readable: tuple[ReadableModel, ...]
     """The models of the tables and views its T-SQL names, with their columns."""
@@ -69,7 +70,7 @@ class Draft:
     """The last check's error; None when it passed (or was not checked yet)."""
     llm_failure: str | None = None
     """Why the last call to the LLM gave nothing usable; the loop stops asking for this model."""
-    flag: str | None = None
+    flag: Issue | None = None
     """Why the model is written disabled (a DM603/DM604 reason); None while it is not."""
 
 

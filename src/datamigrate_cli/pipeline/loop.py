@@ -32,10 +32,6 @@ PROJECT_WIDE = ""
 """The failures key of a check error no model can be blamed for."""
 
 
-def _reason(code: str, message: str) -> str:
-    return str(Issue(code, message))
-
-
 # ------------------------------------------------------------------------- routers
 def after_convert(state: GenerateState) -> Literal["llm_convert", "render"]:
     """Ask the language model for what the rules could not convert, when there is one."""
@@ -170,7 +166,7 @@ def flag(state: GenerateState) -> GenerateState:
     for path, draft in drafts.items():
         if draft.error is not None and draft.flag is None:
             tries = f" (after {draft.repairs} repair(s))" if draft.repairs else ""
-            drafts[path] = replace(draft, flag=_reason("DM603", f"failed the check{tries}: {draft.error}"))
+            drafts[path] = replace(draft, flag=Issue("DM603", f"failed the check{tries}: {draft.error}"))
             disabled.add(draft.candidate.model)
     known = candidates(state) if disabled else {}
     while disabled:
@@ -182,7 +178,7 @@ def flag(state: GenerateState) -> GenerateState:
             if read:
                 draft = drafts.get(path) or Draft(candidate, state["files"][path], Author.RULES)
                 message = f"reads {read[0]}, which failed the check and is disabled"
-                drafts[path] = replace(draft, flag=_reason("DM604", message))
+                drafts[path] = replace(draft, flag=Issue("DM604", message))
                 newly.add(candidate.model)
         disabled = newly
     update = _apply(state, drafts)
@@ -191,7 +187,7 @@ def flag(state: GenerateState) -> GenerateState:
     if PROJECT_WIDE in others:
         objects.append(
             ObjectResult("project", state["options"].project_name, Status.NEEDS_REVIEW,
-                         reasons=(_reason("DM603", f"the project failed the check: {others[PROJECT_WIDE]}"),))
+                         reasons=(Issue("DM603", f"the project failed the check: {others[PROJECT_WIDE]}"),))
         )  # fmt: skip
     return {"drafts": drafts, "files": update["files"], "objects": objects}
 
@@ -205,7 +201,7 @@ def _note_failure(obj: ObjectResult, error: str) -> ObjectResult:
     return replace(
         obj,
         status=Status.NEEDS_REVIEW,
-        reasons=(*obj.reasons, _reason("DM603", f"failed the check: {error}")),
+        reasons=(*obj.reasons, Issue("DM603", f"failed the check: {error}")),
     )
 
 
@@ -255,7 +251,7 @@ def _apply(state: GenerateState, drafts: dict[str, Draft]) -> GenerateState:
 def _overlay(draft: Draft, before: ObjectResult, author: str) -> tuple[str | None, ObjectResult]:
     """One draft's model file (None: keep the rules' file) and its report entry."""
     candidate = draft.candidate
-    failure = () if draft.llm_failure is None else (_reason("DM602", f"no answer: {draft.llm_failure}"),)
+    failure = () if draft.llm_failure is None else (Issue("DM602", f"no answer: {draft.llm_failure}"),)
     placed = {"model": candidate.model, "path": candidate.path}
     if draft.flag is not None:
         reasons = (draft.flag, *candidate.issues, *failure)
@@ -267,7 +263,7 @@ def _overlay(draft: Draft, before: ObjectResult, author: str) -> tuple[str | Non
             source_ref=_where(candidate.source), repairs=draft.repairs, sql=draft.sql,
         )  # fmt: skip
         repaired = f", repaired {draft.repairs} time(s) after failing the check" if draft.repairs else ""
-        reason = _reason("DM601", f"written by {author}{repaired}; review it")
+        reason = Issue("DM601", f"written by {author}{repaired}; review it")
         return text, replace(before, status=Status.CONVERTED_WITH_WARNINGS, reasons=(reason,), **placed)
     new = tuple(r for r in failure if r not in before.reasons)  # idempotent: _apply runs after each node
     return None, replace(before, reasons=(*before.reasons, *new))
@@ -277,7 +273,7 @@ def _where(source: SourceRef | None) -> str:
     return str(source) if source is not None else "the source database"
 
 
-def _disabled(candidate: Candidate, reasons: tuple[str, ...]) -> str:
+def _disabled(candidate: Candidate, reasons: tuple[Issue, ...]) -> str:
     original = candidate.tsql.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
     return templates.render(
         "project/disabled_model.sql.j2",

@@ -12,6 +12,7 @@ from sqlglot.errors import SqlglotError
 from ..catalog import Catalog, RoutineKind, SourceRef, Table, View
 from ..convert.functions import function_as_macro, function_as_view
 from ..convert.naming import RESERVED, NameSpace, snake_case
+from ..convert.types import type_issues
 from ..convert.views import (
     Relation,
     ViewConversion,
@@ -21,8 +22,9 @@ from ..convert.views import (
     sqlserver_type,
 )
 from ..dbt import templates, yaml_text
+from ..issues import Issue, unparsed_issue
 from ..targets import Target, target_type
-from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, Status
+from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, status_for
 
 
 # ------------------------------------------------------------------------- analyze
@@ -42,13 +44,13 @@ def analyze(state: GenerateState) -> GenerateState:
                 notes[view.name.key] = fixed
         elif routine.kind == RoutineKind.SCALAR_FUNCTION:
             macro = function_as_macro(routine, target)
-            if isinstance(macro, str):
+            if isinstance(macro, Issue):
                 not_converted[routine.name.key] = macro
             else:
                 macros[routine.name.key] = macro
-    parsed = {view.name.key: parse_view(view) for view in views}
+    parsed = {view.name.key: _parse(view) for view in views}
     graph = {
-        key: set() if isinstance(query, str) else referenced_names(query) & parsed.keys()
+        key: set() if isinstance(query, Issue) else referenced_names(query) & parsed.keys()
         for key, query in parsed.items()
     }
     sorter = graphlib.TopologicalSorter(graph)
@@ -64,6 +66,13 @@ def analyze(state: GenerateState) -> GenerateState:
         "view_order": order,
         "parsed_views": parsed,
     }
+
+
+def _parse(view: View) -> exp.Query | Issue:
+    if view.encrypted:
+        line = view.source.line if view.source else None
+        return Issue("DM314", "the view was created WITH ENCRYPTION: its SELECT cannot be read", line)
+    return parse_view(view)
 
 
 # ------------------------------------------------------------------------- plan
@@ -120,8 +129,11 @@ def convert(state: GenerateState) -> GenerateState:
     target = state["options"].target
     relations = dict(state["relations"])
     conversions: dict[str, ViewConversion] = {}
+    first_lines = {view.name.key: view.source.line if view.source else None for view in state["views"]}
     for key in state["view_order"]:
-        conversion = convert_view(state["parsed_views"][key], relations, target, state["macros"])
+        conversion = convert_view(
+            state["parsed_views"][key], relations, target, state["macros"], first_line=first_lines[key]
+        )
         conversions[key] = conversion
         if conversion.sql is not None:
             relations[key] = Relation(
@@ -154,20 +166,19 @@ def render(state: GenerateState) -> GenerateState:
     for table in catalog.tables:
         staging = staging_by_table[table.name.key]
         tables_by_source.setdefault(staging.source_name, []).append((table, staging))
+        issues = tuple(type_issues(table, target))
         files[staging.path] = templates.render(
             "project/staging_model.sql.j2",
             table=str(table.name),
+            warnings=issues,
             source_ref=_where(table.source),
             target=target.name,
             source_name=staging.source_name,
             source_table=staging.source_table,
             columns=[_staging_column(column, target) for column in staging.columns],
         )
-        objects.append(
-            ObjectResult(
-                "table", str(table.name), Status.CONVERTED, staging.model, staging.path, table.source
-            )
-        )
+        objects.append(ObjectResult("table", str(table.name), status_for(issues), staging.model, staging.path,
+                                    table.source, issues))  # fmt: skip
     for source_name, entries in tables_by_source.items():
         folder = f"models/staging/{source_name}"
         schema_description = _schema_description(catalog, entries[0][0].name.schema_)
@@ -189,7 +200,7 @@ def render(state: GenerateState) -> GenerateState:
         if conversion.sql is None:
             files[path] = _disabled_model(kind, view, conversion.errors)
             objects.append(
-                ObjectResult(kind, str(view.name), Status.NEEDS_REVIEW, model, path, view.source,
+                ObjectResult(kind, str(view.name), status_for(conversion.errors), model, path, view.source,
                              tuple(conversion.errors))
             )  # fmt: skip
             continue
@@ -202,8 +213,7 @@ def render(state: GenerateState) -> GenerateState:
             warnings=warnings,
             sql=conversion.sql,
         )
-        status = Status.CONVERTED_WITH_WARNINGS if warnings else Status.CONVERTED
-        objects.append(ObjectResult(kind, str(view.name), status, model, path, view.source,
+        objects.append(ObjectResult(kind, str(view.name), status_for(warnings), model, path, view.source,
                                     tuple(warnings)))  # fmt: skip
         marts.setdefault(folder, []).append(_view_entry(model, view, conversion))
     for folder, entries in marts.items():
@@ -213,8 +223,9 @@ def render(state: GenerateState) -> GenerateState:
     for macro in state["macros"].values():
         path = f"macros/functions/{macro.name}.sql"
         files[path] = macro.render()
-        objects.append(ObjectResult("scalar function", str(macro.function.name), Status.CONVERTED, macro.name, path,
-                                    macro.function.source, (f"a macro: {{{{ {macro.name}(...) }}}}",)))  # fmt: skip
+        issues = (Issue("DM405", f"a macro: {{{{ {macro.name}(...) }}}}"),)
+        objects.append(ObjectResult("scalar function", str(macro.function.name), status_for(issues), macro.name,
+                                    path, macro.function.source, issues))  # fmt: skip
     objects.extend(_not_converted(catalog, state))
     return {"files": files, "objects": objects}
 
@@ -377,7 +388,7 @@ def _view_entry(model: str, view: View, conversion: ViewConversion) -> dict:
     return entry
 
 
-def _disabled_model(kind: str, obj: View, reasons: list[str]) -> str:
+def _disabled_model(kind: str, obj: View, reasons: list[Issue]) -> str:
     original = obj.definition.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
     return templates.render(
         "project/disabled_model.sql.j2",
@@ -390,36 +401,38 @@ def _disabled_model(kind: str, obj: View, reasons: list[str]) -> str:
 
 
 def _not_converted(catalog: Catalog, state: GenerateState) -> list[ObjectResult]:
-    later = "not converted yet: procedures are reported for review in this version"
+    later = Issue("DM399", "not converted yet: procedures are reported for review in this version")
     converted = {view.name.key for view in state["views"]} | state["macros"].keys()
-    results = [
-        ObjectResult(routine.kind.value.replace("_", " "), str(routine.name), Status.NEEDS_REVIEW,
-                     source=routine.source, reasons=(state["functions_not_converted"].get(routine.name.key, later),))
+    found: list[tuple[str, str, SourceRef | None, Issue]] = [
+        (routine.kind.value.replace("_", " "), str(routine.name), routine.source,
+         state["functions_not_converted"].get(routine.name.key, later))
         for routine in catalog.routines
         if routine.name.key not in converted
     ]  # fmt: skip
-    results += [
-        ObjectResult("trigger", str(trigger.name), Status.NEEDS_REVIEW, source=trigger.source,
-                     reasons=("triggers run on writes; dbt models have no equivalent: move the logic into models",))
+    found += [
+        ("trigger", str(trigger.name), trigger.source,
+         Issue("DM501", "triggers run on writes; dbt models have no equivalent: move the logic into models"))
         for trigger in catalog.triggers
     ]  # fmt: skip
-    results += [
-        ObjectResult("user-defined type", str(t.name), Status.CONVERTED, source=t.source,
-                     reasons=(f"resolved to {t.base_type} in the columns that use it",))
+    found += [
+        ("user-defined type", str(t.name), t.source,
+         Issue("DM504", f"resolved to {t.base_type} in the columns that use it"))
         for t in catalog.user_types
     ]  # fmt: skip
-    results += [
-        ObjectResult(kind, str(obj.name), Status.NEEDS_REVIEW, source=obj.source,
-                     reasons=(f"a {kind} has no dbt equivalent",))
-        for kind, items in (("sequence", catalog.sequences), ("synonym", catalog.synonyms))
+    found += [
+        (kind, str(obj.name), obj.source, Issue(code, f"a {kind} has no dbt equivalent"))
+        for kind, code, items in (("sequence", "DM502", catalog.sequences), ("synonym", "DM503", catalog.synonyms))
         for obj in items
     ]  # fmt: skip
-    results += [
-        ObjectResult("unparsed statement", statement.text.split("\n", 1)[0][:80], Status.NEEDS_REVIEW,
-                     source=statement.source, reasons=(statement.reason,))
+    found += [
+        ("unparsed statement", statement.text.split("\n", 1)[0][:80], statement.source,
+         unparsed_issue(statement.reason, statement.source.line))
         for statement in catalog.unparsed
     ]  # fmt: skip
-    return results
+    return [
+        ObjectResult(kind, name, status_for((issue,)), source=source, reasons=(issue,))
+        for kind, name, source, issue in found
+    ]
 
 
 def _schema_description(catalog: Catalog, schema: str) -> str | None:

@@ -13,6 +13,7 @@ from ..catalog import Catalog, ObjectName, SourceRef, View
 from ..convert.functions import Macro
 from ..convert.views import Relation, ViewConversion
 from ..dbt.project import WriteResult
+from ..issues import Issue, Severity, worst
 from ..targets import Target
 from .candidates import Draft
 from .llm import LLMClient
@@ -22,6 +23,19 @@ class Status(StrEnum):
     CONVERTED = "converted"
     CONVERTED_WITH_WARNINGS = "converted with warnings"
     NEEDS_REVIEW = "needs review"
+
+
+_STATUS_BY_SEVERITY = {
+    Severity.ERROR: Status.NEEDS_REVIEW,
+    Severity.WARNING: Status.CONVERTED_WITH_WARNINGS,
+    Severity.INFO: Status.CONVERTED,
+    None: Status.CONVERTED,
+}
+
+
+def status_for(issues: tuple[Issue, ...] | list[Issue]) -> Status:
+    """An object's status from its issues: an error needs review, a warning converts with warnings."""
+    return _STATUS_BY_SEVERITY[worst(issues)]
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,7 @@ class ObjectResult:
     model: str | None = None
     path: str | None = None
     source: SourceRef | None = None
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Issue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,15 +92,15 @@ class GenerateState(TypedDict, total=False):
     # analyze
     views: list[View]
     """The Catalog's views, and inline table-valued functions read as views."""
-    view_notes: dict[str, list[str]]
+    view_notes: dict[str, list[Issue]]
     """View key -> what changed on the way (a function's parameters fixed at their defaults)."""
     macros: dict[str, Macro]
     """Lower-case schema.name of a scalar function -> the macro it became."""
-    functions_not_converted: dict[str, str]
-    """Lower-case schema.name of a function -> why it stays for review (a DM4xx reason)."""
+    functions_not_converted: dict[str, Issue]
+    """Lower-case schema.name of a function -> why it stays for review (a DM4xx issue, mostly)."""
     view_order: list[str]
     """View keys, each after the views it reads."""
-    parsed_views: dict[str, exp.Query | str]
+    parsed_views: dict[str, exp.Query | Issue]
     """View key -> its SELECT as sqlglot parsed it, or why it could not."""
     # plan
     staging: list[StagingPlan]
