@@ -104,6 +104,13 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM315", "conditional statements", E,
          "IF/ELSE chooses at run time which loads run.",
          "Split the branches into separate models, or move the condition into each model's WHERE clause."),
+    Code("DM316", "load not converted", E,
+         "The procedure's shape was recognised, but the SELECT of one of its loads could not be converted "
+         "(the message says why: a column not found, an expression with no equivalent).",
+         "Fix the SELECT in the disabled model by hand, then enable it."),
+    Code("DM317", "load converted with a note", W,
+         "A load's SELECT was converted, with a difference on the target the message describes.",
+         "Check the model's results for the case the message names."),
 )  # fmt: skip
 
 

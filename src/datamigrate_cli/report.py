@@ -27,6 +27,7 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
                 "path": o.path,
                 "source": str(o.source) if o.source else None,
                 "reasons": list(o.reasons),
+                **({"paths": list(o.paths)} if o.paths else {}),
             }
             for o in objects
         ],

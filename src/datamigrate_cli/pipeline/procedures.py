@@ -1,0 +1,161 @@
+"""The procedure steps of the graph's nodes: recognise, name, convert and render procedures.
+
+nodes.py calls one function per node; the rules themselves are in convert/procedures.py.
+"""
+
+from __future__ import annotations
+
+from ..catalog import Catalog, RoutineKind
+from ..convert.naming import NameSpace
+from ..convert.procedures import (
+    ConvertedModel,
+    ModelName,
+    ProcedureConversion,
+    ProcedurePlan,
+    convert_procedure,
+    name_models,
+    order_plans,
+    recognise,
+    with_defaults,
+)
+from ..convert.views import Relation
+from ..dbt import templates
+from ..issues import Issue, Severity
+from ..targets import Target
+from .state import ObjectResult, Status
+
+LITERAL_MACRO = "macros/datamigrate_procedures.sql"
+
+
+def analyze_procedures(catalog: Catalog) -> list[ProcedurePlan]:
+    """Each procedure of the Catalog, recognised."""
+    return [recognise(r, catalog) for r in catalog.routines if r.kind == RoutineKind.PROCEDURE]
+
+
+def plan_procedures(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str, int], ModelName]:
+    return name_models(plans, names)
+
+
+def convert_procedures(
+    plans: list[ProcedurePlan],
+    names: dict[tuple[str, int], ModelName],
+    relations: dict[str, Relation],
+    target: Target,
+    macros: dict,
+) -> tuple[dict[str, ProcedureConversion], dict[str, Relation]]:
+    """Each procedure converted, those that load a table before those that read it; returns the
+    conversions by procedure key and the relations with the procedure-loaded tables added."""
+    relations = dict(relations)
+    conversions = {}
+    for plan in order_plans(plans):
+        models, issues, published = convert_procedure(plan, names, relations, target, macros)
+        relations.update(published)
+        conversions[plan.routine.name.key] = ProcedureConversion(plan, tuple(models), (*plan.issues, *issues))
+    return conversions, relations
+
+
+def reasons(issues: tuple[Issue, ...]) -> tuple[str, ...]:
+    """The one place Issues become report reasons."""
+    return tuple(str(issue) for issue in issues)
+
+
+def render_procedures(
+    catalog: Catalog,
+    conversions: dict[str, ProcedureConversion],
+    names: dict[tuple[str, int], ModelName],
+    where,
+) -> tuple[dict[str, str], list[ObjectResult], dict[str, list[dict]]]:
+    """The model files, one report entry per procedure, and the YAML entries by folder."""
+    files: dict[str, str] = {}
+    objects: list[ObjectResult] = []
+    entries: dict[str, list[dict]] = {}
+    for routine in catalog.routines:
+        conversion = conversions.get(routine.name.key)
+        if conversion is None:
+            continue
+        plan = conversion.plan
+        errors = any(issue.severity == Severity.ERROR for issue in conversion.issues)
+        warnings = [str(i) for i in conversion.issues if i.severity == Severity.WARNING]
+        written: list[tuple[str, str]] = []
+        if not plan.enabled:
+            name = names[(routine.name.key, 0 if plan.models else -1)]
+            path = f"{name.folder}/{name.name}.sql"
+            files[path] = _disabled(routine, conversion.issues, where)
+            written.append((name.name, path))
+        elif not conversion.models:
+            pass  # DM312: nothing to model, so no file
+        else:
+            for converted in conversion.models:
+                path = f"{converted.name.folder}/{converted.name.name}.sql"
+                if converted.sql is None:
+                    files[path] = _disabled(routine, conversion.issues, where)
+                else:
+                    files[path] = _model(routine, converted, plan, warnings, where)
+                    entries.setdefault(converted.name.folder, []).append(_entry(routine, converted))
+                written.append((converted.name.name, path))
+        status = (
+            Status.NEEDS_REVIEW
+            if errors or not conversion.models
+            else Status.CONVERTED_WITH_WARNINGS
+            if warnings
+            else Status.CONVERTED
+        )
+        objects.append(
+            ObjectResult(
+                "procedure",
+                str(routine.name),
+                status,
+                ", ".join(name for name, _ in written) or None,
+                written[0][1] if written else None,
+                routine.source,
+                reasons(conversion.issues),
+                paths=tuple(path for _, path in written),
+            )
+        )
+    if any("datamigrate_literal(" in text for text in files.values()):
+        files[LITERAL_MACRO] = templates.static("project/macros/datamigrate_procedures.sql")
+    return files, objects, entries
+
+
+def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: list[str], where) -> str:
+    model = converted.model
+    what = (
+        f"table {model.table}"
+        if model.table is not None
+        else f"temp table {model.temp}"
+        if model.temp is not None
+        else "the rows it returns"
+    )
+    variables = [var for var in plan.vars.values() if f"var('{var.name}'" in (converted.sql or "")]
+    return templates.render(
+        "project/procedure_model.sql.j2",
+        procedure=str(routine.name),
+        source_ref=where(routine.source),
+        what=what,
+        materialization=model.materialization.value,
+        lines=", ".join(str(line) for line in model.lines),
+        warnings=warnings,
+        variables=variables,
+        config=converted.config,
+        sql=with_defaults(converted.sql or "", plan.vars),
+    )
+
+
+def _entry(routine, converted: ConvertedModel) -> dict:
+    entry: dict = {"name": converted.name.name}
+    if routine.description:
+        entry["description"] = routine.description
+    entry["columns"] = [{"name": new} for _, new in converted.columns]
+    return entry
+
+
+def _disabled(routine, issues: tuple[Issue, ...], where) -> str:
+    original = routine.definition.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
+    return templates.render(
+        "project/disabled_model.sql.j2",
+        kind="procedure",
+        object=str(routine.name),
+        source_ref=where(routine.source),
+        reasons=reasons(issues),
+        original=original,
+    )
