@@ -323,10 +323,14 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
         name = parameter.name.lower()
         state.values[name] = exp.cast(
             exp.Literal.string(_VAR.format(snake_case(parameter.name.lstrip("@")))),
-            exp.DataType.build(parameter.data_type, dialect="tsql"),
+            _parameter_type(parameter.data_type),
         )
     for step in steps:
-        _step(state, step, steps)
+        try:
+            _step(state, step, steps)
+        except (SqlglotError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # a tree of a form the rules did not expect: reported, never a traceback
+            state.flag("DM311", f"{step.kind} statement could not be analysed: {_first_line(exc)}", step.line)
     for key, update_line in state.updates.items():
         state.flag("DM308", f"UPDATE of {key} is not followed by the INSERT that would make it an upsert",
                    update_line)  # fmt: skip
@@ -335,6 +339,17 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
         state.flag("DM312", "the procedure neither loads a table nor returns rows", line)
     plan_vars = _vars(routine, models, state)
     return ProcedurePlan(routine, tuple(models), tuple(state.issues), plan_vars)
+
+
+def _parameter_type(data_type: str) -> exp.DataType:
+    """The parameter's type as sqlglot reads it; SYSNAME and types sqlglot lacks as text."""
+    try:
+        return exp.DataType.build(_ALIASES.get(data_type.lower(), data_type), dialect="tsql")
+    except SqlglotError:
+        return exp.DataType.build("nvarchar(max)", dialect="tsql")
+
+
+_ALIASES = {"sysname": "nvarchar(128)"}
 
 
 def _step(state: _State, step: Step, steps: list[Step]) -> None:
@@ -406,7 +421,8 @@ def _on_declare(state: _State, step: Step, steps: list[Step]) -> None:
     for item in tree.expressions:
         for name in item.this if isinstance(item.this, list) else [item.this]:
             default = item.args.get("default")
-            _assign(state, step, name.sql("tsql").lower(), default if default is not None else exp.null())
+            value = default if isinstance(default, exp.Expression) else exp.null()
+            _assign(state, step, name.sql("tsql").lower(), value)
 
 
 def _on_set(state: _State, step: Step, steps: list[Step]) -> None:
@@ -511,7 +527,7 @@ def _on_delete(state: _State, step: Step, steps: list[Step]) -> None:
     if not isinstance(tree, exp.Delete):
         return
     table = tree.this if isinstance(tree.this, exp.Table) else tree.find(exp.Table)
-    if tree.args.get("where") is None and tree.args.get("using") is None and table is not None:
+    if not tree.args.get("where") and not tree.args.get("using") and table is not None:
         target = _target(state, table)
         target.truncated = not target.loads  # a delete after loads empties the table: not a shape
         if target.truncated:
@@ -596,6 +612,8 @@ def _on_insert(state: _State, step: Step, steps: list[Step]) -> None:
 
 
 def _on_insert_tree(state: _State, step: Step, tree: exp.Insert) -> None:
+    if re.match(r"(?is)(WITH\b.*?\)\s*)?INSERT\s+(INTO\s+)?@", step.text):
+        return  # filling a table variable: flagged DM310 where it is declared
     destination = tree.this
     columns = [c.name for c in destination.expressions] if isinstance(destination, exp.Schema) else []
     table = destination.this if isinstance(destination, exp.Schema) else destination
@@ -898,17 +916,14 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
     A table loaded by one procedure gets the table's name (`<schema>__<table>`, no prefix for dbo);
     when several procedures load it, the one that rebuilds it fully (enabled procedures first, then
     table before incremental, then by procedure name) gets that name and the others
-    `<table name>__<procedure>`. Temp tables are `<procedure>__<temp>`, result sets `<procedure>`.
+    `<table name>__<procedure>`. Temp tables are `<procedure>__<temp>`, result sets `<procedure>`;
+    a disabled procedure gets one model, `<procedure>` (index -1), for its stub.
     """
     loaders: dict[str, list[tuple[tuple, str, int]]] = {}
     for plan in plans:
-        for index, model in enumerate(plan.models):
+        for index, model in enumerate(plan.models if plan.enabled else ()):
             if model.table is not None:
-                rank = (
-                    not plan.enabled,
-                    model.materialization != Materialization.TABLE,
-                    plan.routine.name.key,
-                )
+                rank = (model.materialization != Materialization.TABLE, plan.routine.name.key)
                 loaders.setdefault(model.table.key, []).append((rank, plan.routine.name.key, index))
     primaries = {(min(entries)[1], min(entries)[2]) for entries in loaders.values()}
     result: dict[tuple[str, int], ModelName] = {}
@@ -917,7 +932,7 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
         prefix = _schema_prefix(routine.schema_)
         folder = f"models/marts/{snake_case(routine.schema_)}"
         procedure = snake_case(routine.name)
-        for index, model in enumerate(plan.models):
+        for index, model in enumerate(plan.models if plan.enabled else ()):
             if model.table is not None:
                 table = _schema_prefix(model.table.schema_) + snake_case(model.table.name)
                 is_primary = (routine.key, index) in primaries
@@ -927,14 +942,14 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
                     name = names.claim(routine.name, prefix=f"{table}__")
                 folder_of = f"models/marts/{snake_case(model.table.schema_)}"
             elif model.temp is not None:
-                name = names.claim(f"{procedure}__{model.temp.lstrip('#')}", prefix=prefix)
+                name = names.claim(model.temp.lstrip("#"), prefix=f"{prefix}{procedure}__")
                 folder_of = folder
             else:
                 name = names.claim(routine.name, prefix=prefix)
                 folder_of = folder
             primary = model.table is None or (routine.key, index) in primaries
             result[(routine.key, index)] = ModelName(name, folder_of, primary)
-        if not plan.models:
+        if not plan.enabled or not plan.models:
             result[(routine.key, -1)] = ModelName(names.claim(routine.name, prefix=prefix), folder)
     return result
 
@@ -1010,11 +1025,7 @@ def convert_procedure(
     issues: list[Issue] = []
     published: dict[str, Relation] = {}
     if not plan.enabled:
-        return (
-            [ConvertedModel(m, names[(key, i)], None) for i, m in enumerate(plan.models)],
-            issues,
-            published,
-        )
+        return [], issues, published
     for index, model in enumerate(plan.models):
         name = names[(key, index)]
         query = _temp_names(model.query, key)

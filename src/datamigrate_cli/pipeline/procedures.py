@@ -78,7 +78,7 @@ def render_procedures(
         warnings = [str(i) for i in conversion.issues if i.severity == Severity.WARNING]
         written: list[tuple[str, str]] = []
         if not plan.enabled:
-            name = names[(routine.name.key, 0 if plan.models else -1)]
+            name = names[(routine.name.key, -1)]
             path = f"{name.folder}/{name.name}.sql"
             files[path] = _disabled(routine, conversion.issues, where)
             written.append((name.name, path))
@@ -95,7 +95,7 @@ def render_procedures(
                 written.append((converted.name.name, path))
         status = (
             Status.NEEDS_REVIEW
-            if errors or not conversion.models
+            if errors
             else Status.CONVERTED_WITH_WARNINGS
             if warnings
             else Status.CONVERTED
