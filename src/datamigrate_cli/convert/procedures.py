@@ -664,8 +664,11 @@ def _on_merge_tree(state: _State, step: Step, tree: exp.Merge) -> None:
     insert = None
     for when in tree.args["whens"].expressions:
         then = when.args.get("then")
-        if when.args.get("source") and isinstance(then, exp.Var) and then.name.upper() == "DELETE":
+        deletes = isinstance(then, exp.Var) and then.name.upper() == "DELETE"
+        if deletes and when.args.get("source"):
             state.flag("DM307", "WHEN NOT MATCHED BY SOURCE THEN DELETE", step.line)
+        elif deletes:
+            state.flag("DM308", "MERGE deletes matched rows: an incremental model cannot", step.line)
         elif not when.args.get("matched") and isinstance(then, exp.Insert):
             insert = then
     using = tree.args["using"]
