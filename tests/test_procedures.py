@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from datamigrate_cli.catalog import ObjectName, Routine, RoutineKind, SourceRef
-from datamigrate_cli.convert.procedures import recognise
+from datamigrate_cli.convert.procedures import read_body, recognise
 from datamigrate_cli.dbt.runner import run_dbt
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
@@ -221,3 +221,33 @@ def test_every_corpus_procedure_is_converted_or_flagged(script: str, corpora: Pa
         for name, o in procedures.items()
     }
     assert got == {name: (status, sorted(codes)) for name, (status, codes) in expected.items()}
+
+
+BODIES = {
+    "CASE ... END stays in its statement; statements need no semicolon": (
+        "CREATE PROCEDURE dbo.p AS\nBEGIN\n  SELECT CASE WHEN 1 = 1 THEN 'a' ELSE 'b' END AS x\n"
+        "  UPDATE dbo.t SET a = 1\nEND",
+        [("SELECT", 12, ()), ("UPDATE", 13, ())],
+    ),
+    "IF / ELSE without BEGIN, then a statement after both branches": (
+        "CREATE PROC dbo.p @a int = 1 AS\nIF @a = 1\n  SELECT 1\nELSE\n  SELECT 2\nSELECT 3",
+        [("IF", 11, ()), ("SELECT", 12, (("IF", 11),)), ("SELECT", 14, (("ELSE", 11),)), ("SELECT", 15, ())],
+    ),
+    "INSERT ... SELECT and UNION ALL SELECT are one statement": (
+        "CREATE PROCEDURE dbo.p WITH RECOMPILE AS\nINSERT INTO dbo.t (a)\nSELECT 1\nUNION ALL\nSELECT 2;",
+        [("INSERT", 11, ())],
+    ),
+    "TRY and CATCH blocks are context, BEGIN TRAN a statement": (
+        "CREATE PROCEDURE dbo.p AS\nBEGIN TRY\n BEGIN TRAN\n COMMIT\nEND TRY\nBEGIN CATCH\n THROW;\nEND CATCH",
+        [("BEGIN", 12, (("TRY", 11),)), ("COMMIT", 13, (("TRY", 11),)), ("THROW", 16, (("CATCH", 15),))],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BODIES)
+def test_the_body_reader_splits_statements_with_their_lines(case: str) -> None:
+    definition, expected = BODIES[case]
+    routine = Routine(name=ObjectName(schema="dbo", name="p"), kind=RoutineKind.PROCEDURE,
+                      definition=definition, source=SourceRef(file="x.sql", line=10))  # fmt: skip
+    steps, _ = read_body(routine)
+    assert [(s.kind, s.line, s.context) for s in steps] == expected

@@ -18,7 +18,7 @@ an error-severity issue gets its models written disabled.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import sqlglot
@@ -60,10 +60,6 @@ class ProcedureModel:
     """The temp table (#name) it stands for."""
     unique_key: tuple[str, ...] = ()
     """Original column names of the loaded table that identify a row (MERGE / upsert)."""
-
-    @property
-    def has_filter(self) -> bool:
-        return any(node.name.upper() == _FILTER for node in self.query.find_all(exp.Anonymous))
 
 
 @dataclass(frozen=True)
@@ -263,9 +259,19 @@ def read_body(routine: Routine) -> tuple[list[Step], dict[str, int]]:
 
 
 # ------------------------------------------------------------------------- recognising shapes
-_HARMLESS = {"RETURN", "PRINT", "COMMIT", "OPEN", "FETCH", "CLOSE", "DEALLOCATE", "BREAK", "CONTINUE"}
+_HARMLESS = {
+    "RETURN",
+    "PRINT",
+    "COMMIT",
+    "ROLLBACK",
+    "OPEN",
+    "FETCH",
+    "CLOSE",
+    "DEALLOCATE",
+    "BREAK",
+    "CONTINUE",
+}
 _CATCH_ALLOWED = {"ROLLBACK", "THROW", "RAISERROR", "PRINT", "RETURN", "IF", "COMMIT", "DECLARE", "SET"}
-_LOADS = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "SELECT", "WITH", "EXEC", "EXECUTE"}
 
 
 @dataclass
@@ -314,9 +320,11 @@ class _State:
 def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
     """The models a procedure yields and its issues (DM3xx, with absolute lines)."""
     line = routine.source.line if routine.source is not None else None
-    if routine.encrypted or not routine.definition.strip():
+    if routine.encrypted:
         issue = Issue("DM314", "the procedure was created WITH ENCRYPTION: its body cannot be read", line)
         return ProcedurePlan(routine, (), (issue,))
+    if not routine.definition.strip():
+        return ProcedurePlan(routine, (), (Issue("DM311", "the procedure's body is empty", line),))
     steps, params = read_body(routine)
     state = _State(routine, catalog, params)
     for parameter in routine.parameters:
@@ -341,15 +349,15 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
     return ProcedurePlan(routine, tuple(models), tuple(state.issues), plan_vars)
 
 
+_ALIASES = {"sysname": "nvarchar(128)"}
+
+
 def _parameter_type(data_type: str) -> exp.DataType:
     """The parameter's type as sqlglot reads it; SYSNAME and types sqlglot lacks as text."""
     try:
         return exp.DataType.build(_ALIASES.get(data_type.lower(), data_type), dialect="tsql")
     except SqlglotError:
         return exp.DataType.build("nvarchar(max)", dialect="tsql")
-
-
-_ALIASES = {"sysname": "nvarchar(128)"}
 
 
 def _step(state: _State, step: Step, steps: list[Step]) -> None:
@@ -474,10 +482,6 @@ def _parse_condition(text: str) -> exp.Expression | None:
 
 def _on_begin(state: _State, step: Step, steps: list[Step]) -> None:
     state.transaction = True  # BEGIN TRAN: harmless unless an IF decides to roll back
-
-
-def _on_rollback(state: _State, step: Step, steps: list[Step]) -> None:
-    pass  # outside a CATCH or an IF, a ROLLBACK undoes what the procedure did: nothing to model
 
 
 def _on_raise(state: _State, step: Step, steps: list[Step]) -> None:
@@ -702,7 +706,6 @@ _HANDLERS = {
     "DECLARE": _on_declare,
     "SET": _on_set,
     "BEGIN": _on_begin,
-    "ROLLBACK": _on_rollback,
     "RAISERROR": _on_raise,
     "THROW": _on_raise,
     "EXEC": _on_exec,
@@ -1114,10 +1117,6 @@ def with_defaults(sql: str, variables: dict[str, ProcedureVar]) -> str:
     for var in variables.values():
         sql = sql.replace(f"var('{var.name}', none)", f"var('{var.name}', {var.default})")
     return sql
-
-
-def replace_plan(plan: ProcedurePlan, issues: list[Issue]) -> ProcedurePlan:
-    return replace(plan, issues=(*plan.issues, *issues))
 
 
 def _first_line(exc: Exception) -> str:
