@@ -145,7 +145,12 @@ def _entry(routine, converted: ConvertedModel) -> dict:
     entry: dict = {"name": converted.name.name}
     if routine.description:
         entry["description"] = routine.description
-    entry["columns"] = [{"name": new} for _, new in converted.columns]
+    keys = {k.lower() for k in converted.model.unique_key} if len(converted.model.unique_key) == 1 else set()
+    entry["columns"] = [
+        # MERGE fails on a source row matching twice, so the key is unique in what it loads
+        {"name": new, **({"data_tests": ["unique", "not_null"]} if original.lower() in keys else {})}
+        for original, new in converted.columns
+    ]
     return entry
 
 
