@@ -119,17 +119,16 @@ def render_procedures(
 
 def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: list[str], where) -> str:
     model = converted.model
-    what = (
-        f"table {model.table}"
-        if model.table is not None
-        else f"temp table {model.temp}"
-        if model.temp is not None
-        else "the rows it returns"
-    )
+    procedure = str(routine.name)
+    if model.table is not None:
+        what = f"table {model.table}, as procedure {procedure} loads it"
+    elif model.temp is not None:
+        what = f"temp table {model.temp} of procedure {procedure}"
+    else:
+        what = f"the rows procedure {procedure} returns"
     variables = [var for var in plan.vars.values() if f"var('{var.name}'" in (converted.sql or "")]
     return templates.render(
         "project/procedure_model.sql.j2",
-        procedure=str(routine.name),
         source_ref=where(routine.source),
         what=what,
         materialization=model.materialization.value,
