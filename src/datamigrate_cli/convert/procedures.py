@@ -303,8 +303,8 @@ class _State:
     """@variable (lower case) -> the expression it holds at this point of the body."""
     targets: dict[str, _Target] = field(default_factory=dict)
     results: list[tuple[exp.Query, int]] = field(default_factory=list)
-    updates: dict[str, int] = field(default_factory=dict)
-    """Table key -> line of an UPDATE waiting for the INSERT that makes it an upsert."""
+    updates: dict[str, tuple[int, set[str]]] = field(default_factory=dict)
+    """Table key -> (line, columns set) of an UPDATE waiting for the INSERT that makes it an upsert."""
     conditions: dict[int, exp.Expression] = field(default_factory=dict)
     """IF line -> its condition (variables substituted), for assignments under it."""
     rowcount: int = 0
@@ -339,7 +339,7 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
         except (SqlglotError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             # a tree of a form the rules did not expect: reported, never a traceback
             state.flag("DM311", f"{step.kind} statement could not be analysed: {_first_line(exc)}", step.line)
-    for key, update_line in state.updates.items():
+    for key, (update_line, _) in state.updates.items():
         state.flag("DM308", f"UPDATE of {key} is not followed by the INSERT that would make it an upsert",
                    update_line)  # fmt: skip
     models = _models(state)
@@ -547,7 +547,8 @@ def _on_update(state: _State, step: Step, steps: list[Step]) -> None:
     if table is None or _is_temp(table):
         state.flag("DM308", "UPDATE of a temp table", step.line)
         return
-    state.updates[_key(table)] = step.line
+    columns = {eq.this.name.lower() for eq in tree.expressions if isinstance(eq, exp.EQ)}
+    state.updates[_key(table)] = (step.line, columns)
 
 
 def _updated_table(tree: exp.Update) -> exp.Table | None:
@@ -649,7 +650,12 @@ def _on_insert_tree(state: _State, step: Step, tree: exp.Insert) -> None:
     kind = "insert"
     query, filters, keys = _incremental_filters(query, key)
     if key in state.updates and keys:
-        del state.updates[key]
+        update_line, updated = state.updates.pop(key)
+        missing = sorted(updated - {name.lower() for name in names})
+        if missing:  # the model writes whole rows from the INSERT's SELECT
+            state.flag(
+                "DM308", f"UPDATE sets {', '.join(missing)}, which the INSERT does not fill", update_line
+            )
         kind, unique_key = "upsert", keys
     elif filters:
         query = _with_filters(query, filters)

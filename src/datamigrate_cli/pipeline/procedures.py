@@ -91,7 +91,7 @@ def render_procedures(
                     files[path] = _disabled(routine, conversion.issues, where)
                 else:
                     files[path] = _model(routine, converted, plan, warnings, where)
-                    entries.setdefault(converted.name.folder, []).append(_entry(routine, converted))
+                    entries.setdefault(converted.name.folder, []).append(_entry(catalog, routine, converted))
                 written.append((converted.name.name, path))
         status = (
             Status.NEEDS_REVIEW
@@ -140,16 +140,23 @@ def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: li
     )
 
 
-def _entry(routine, converted: ConvertedModel) -> dict:
+def _entry(catalog: Catalog, routine, converted: ConvertedModel) -> dict:
     entry: dict = {"name": converted.name.name}
-    if routine.description:
-        entry["description"] = routine.description
+    table = catalog.table(converted.model.table) if converted.model.table is not None else None
+    description = routine.description or (table.description if table is not None else None)
+    if description:
+        entry["description"] = description
     keys = {k.lower() for k in converted.model.unique_key} if len(converted.model.unique_key) == 1 else set()
-    entry["columns"] = [
-        # MERGE fails on a source row matching twice, so the key is unique in what it loads
-        {"name": new, **({"data_tests": ["unique", "not_null"]} if original.lower() in keys else {})}
-        for original, new in converted.columns
-    ]
+    columns = []
+    for original, new in converted.columns:
+        item: dict = {"name": new}
+        column = table.column(original) if table is not None else None
+        if column is not None and column.description:
+            item["description"] = column.description
+        if original.lower() in keys:  # MERGE fails on a source row matching twice: the key is unique
+            item["data_tests"] = ["unique", "not_null"]
+        columns.append(item)
+    entry["columns"] = columns
     return entry
 
 
