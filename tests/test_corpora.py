@@ -73,6 +73,11 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
         assert view["status"] != "needs review" or view["issues"], view
 
     enabled_views = sum(v["status"] != "needs review" for v in by_kind.get("view", []))
+    for procedure in by_kind.get("procedure", []):  # converted or flagged, never missing
+        assert procedure["status"] != "needs review" or procedure["reasons"], procedure
+    procedure_models = sum(
+        len(p.get("paths", [])) for p in by_kind.get("procedure", []) if p["status"] != "needs review"
+    )
     for options in (
         ["--level", "semantic"],
         ["--level", "build"],
@@ -82,7 +87,7 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         verdict = json.loads(result.stdout)
         assert verdict["ok"] and verdict["parsed"], options
-        assert verdict["summary"]["model"]["ok"] == tables + enabled_views, options
+        assert verdict["summary"]["model"]["ok"] == tables + enabled_views + procedure_models, options
         assert (
             verdict["summary"]["test"]["total"] > 0
             and verdict["summary"]["test"]["ok"] == verdict["summary"]["test"]["total"]
@@ -150,6 +155,10 @@ def test_corpus_compiles_for_every_target(name: str, target: str, corpora: Path,
     report = json.loads((project / "migration_report.json").read_text(encoding="utf-8"))
     enabled = sum(
         item["kind"] in {"table", "view"} and item["status"] != "needs review" for item in report["objects"]
+    ) + sum(
+        len(item.get("paths", []))
+        for item in report["objects"]
+        if item["kind"] == "procedure" and item["status"] != "needs review"
     )
 
     result = runner.invoke(app, ["validate", str(project), "--level", "semantic", "--format", "json"])

@@ -109,7 +109,7 @@ EXPECTED = [
     ("[dbo].[EventNumbers]", "DM502", None),
     ("[dbo].[Happenings]", "DM503", None),
     ("[dbo].[EventStamp]", "DM501", None),
-    ("[dbo].[LoadEvents]", "DM399", None),
+    ("[dbo].[LoadEvents]", "DM301", "CURSOR FOR"),
     ("[dbo].[Name]", "DM504", None),
 ]
 

@@ -432,3 +432,28 @@ def test_a_dbt_error_that_names_no_model_still_stops_the_run() -> None:
     error = DbtError("dbt could not run the project in x: Runtime Error Could not find profile named 'loop'")
     with pytest.raises(DbtError, match="profile"):
         loop._stopped_at_one_model(error, "x")
+
+
+def test_a_procedure_the_rules_flagged_goes_to_the_language_model(tmp_path: Path) -> None:
+    script = tmp_path / "walk.sql"
+    script.write_text(
+        "CREATE TABLE dbo.Visit (ID int NOT NULL PRIMARY KEY, Hits int NOT NULL)\nGO\n"
+        "CREATE PROCEDURE dbo.usp_Walk AS\nDECLARE walk CURSOR FOR SELECT ID, Hits FROM dbo.Visit\nGO\n",
+        encoding="utf-8",
+    )
+    catalog, _ = extract_scripts([script])
+    found = candidates(_state(catalog, _options()))
+    (path,) = [path for path, candidate in found.items() if candidate.kind == "procedure"]
+    walk = found[path]
+    assert walk.name == "[dbo].[usp_Walk]" and not walk.converted
+    assert [(i.code, i.line) for i in walk.issues] == [("DM301", 4)]
+    assert [model.model for model in walk.readable] == ["stg_dbo__visit"]
+
+    fake = ScriptedFakeLLM(
+        {"[dbo].[usp_Walk]": ["```sql\nselect id, hits from {{ ref('stg_dbo__visit') }}\n```"]}
+    )
+    result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake)
+    walked = _object(result.objects, "[dbo].[usp_Walk]")
+    assert walked.status == Status.CONVERTED_WITH_WARNINGS and _codes(walked) == ["DM601"]
+    written = (tmp_path / "p" / path).read_text(encoding="utf-8")
+    assert "enabled=false" not in written and "ref('stg_dbo__visit')" in written

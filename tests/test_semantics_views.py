@@ -58,3 +58,20 @@ def test_text_against_a_number_converts_the_text_and_bit_against_0_compares_a_bo
     assert (
         "o.code = 1" in convert("SELECT o.id FROM dbo.orders AS o WHERE o.code = 1", target="sqlserver").sql
     )
+
+
+def test_order_by_an_output_alias_follows_the_renamed_column() -> None:
+    result = convert("SELECT o.placed AS PlacedOn FROM dbo.orders AS o ORDER BY PlacedOn")
+    assert "AS placed_on" in result.sql and "ORDER BY\n  placed_on" in result.sql
+
+
+def test_with_rollup_is_written_the_way_the_target_reads_it() -> None:
+    result = convert("SELECT o.code, COUNT(*) AS n FROM dbo.orders AS o GROUP BY o.code WITH ROLLUP")
+    assert "ROLLUP (" in result.sql and "WITH ROLLUP" not in result.sql
+    assert (
+        "WITH ROLLUP"
+        in convert(
+            "SELECT o.code, COUNT(*) AS n FROM dbo.orders AS o GROUP BY o.code WITH ROLLUP",
+            target="sqlserver",
+        ).sql
+    )

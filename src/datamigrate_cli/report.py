@@ -56,6 +56,7 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
                 "path": o.path,
                 "source": str(o.source) if o.source else None,
                 "issues": [_issue_json(Finding(o, issue)) for issue in o.reasons],
+                **({"paths": list(o.paths)} if o.paths else {}),
             }
             for o in objects
         ],

@@ -165,6 +165,7 @@ def convert_view(
     if result.errors:
         return result
     _target_types(qualified, target)
+    _rollup_syntax(qualified, target)
     placeholders = _rewrite_relations(qualified, relations, result, first_line)
     if result.errors:
         return result
@@ -342,6 +343,18 @@ def _target_types(tree: exp.Expression, target: Target) -> None:
             data_type.replace(exp.DataType.build(mapped, dialect=target.dialect))
 
 
+def _rollup_syntax(tree: exp.Expression, target: Target) -> None:
+    """`GROUP BY a, b WITH ROLLUP` (T-SQL only) -> `GROUP BY ROLLUP (a, b)` (also CUBE)."""
+    if target.dialect == "tsql":
+        return
+    for group in tree.find_all(exp.Group):
+        for kind, node in (("rollup", exp.Rollup), ("cube", exp.Cube)):
+            marker = group.args.get(kind)
+            if marker and all(not m.expressions for m in marker) and group.expressions:
+                group.set(kind, None)
+                group.set("expressions", [node(expressions=[e.copy() for e in group.expressions])])
+
+
 def _rewrite_relations(
     tree: exp.Expression, relations: dict[str, Relation], result: ViewConversion, first_line: int | None
 ) -> dict[str, str]:
@@ -412,6 +425,12 @@ def _alias_outputs(
         inner = projection.this if isinstance(projection, exp.Alias) else projection
         projection.replace(exp.alias_(inner, _identifier(new_name)))
         mapping.append((original, new_name))
+    # ORDER BY may name an output by its alias (a procedure's result set does): follow the rename.
+    renamed = {original.lower(): new for original, new in mapping}
+    order = tree.args.get("order")
+    for column in order.find_all(exp.Column) if order is not None else ():
+        if not column.table and column.name.lower() in renamed:
+            column.set("this", _identifier(renamed[column.name.lower()]))
     return mapping
 
 

@@ -156,9 +156,35 @@ def function_candidates(state: GenerateState) -> list[Candidate]:
     return found
 
 
+def procedure_candidates(state: GenerateState) -> list[Candidate]:
+    """Procedures the rules flagged (cursors, loops, dynamic SQL, ...): their disabled stub's model."""
+    names = _source_names(state)
+    found = []
+    for key, conversion in state["procedure_conversions"].items():
+        if conversion.plan.enabled:
+            continue
+        routine = conversion.plan.routine
+        stub = state["procedure_names"][(key, -1)]
+        found.append(
+            Candidate(
+                kind="procedure",
+                name=str(routine.name),
+                tsql=routine.definition,
+                issues=conversion.issues,
+                readable=readable_models(routine.definition, state["relations"], names, key),
+                model=stub.name,
+                path=f"{stub.folder}/{stub.name}.sql",
+                source=routine.source,
+                converted=False,
+            )
+        )
+    return found
+
+
 CANDIDATE_SOURCES: tuple[Callable[[GenerateState], list[Candidate]], ...] = (
     view_candidates,
     function_candidates,
+    procedure_candidates,
 )
 
 

@@ -24,6 +24,7 @@ from ..convert.views import (
 from ..dbt import templates, yaml_text
 from ..issues import Issue, unparsed_issue
 from ..targets import Target, target_type
+from . import procedures
 from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, status_for
 
 
@@ -65,6 +66,7 @@ def analyze(state: GenerateState) -> GenerateState:
         "functions_not_converted": not_converted,
         "view_order": order,
         "parsed_views": parsed,
+        "procedures": procedures.analyze_procedures(catalog),
     }
 
 
@@ -107,7 +109,9 @@ def plan(state: GenerateState) -> GenerateState:
     for view in state["views"]:
         prefix = "" if view.name.schema_.lower() == "dbo" else f"{snake_case(view.name.schema_)}__"
         view_models[view.name.key] = models.claim(view.name.name, prefix=prefix)
-    return {"staging": staging, "relations": relations, "view_models": view_models}
+    procedure_names = procedures.plan_procedures(state["procedures"], models)
+    return {"staging": staging, "relations": relations, "view_models": view_models,
+            "procedure_names": procedure_names}  # fmt: skip
 
 
 def _column_plans(table: Table, target: Target) -> tuple[ColumnPlan, ...]:
@@ -142,7 +146,14 @@ def convert(state: GenerateState) -> GenerateState:
                 types=conversion.types,
                 originals={original.lower(): original for original, _ in conversion.columns},
             )
-    return {"conversions": conversions, "relations": relations}
+    procedure_conversions, relations = procedures.convert_procedures(
+        state["procedures"], state["procedure_names"], relations, target, state["macros"]
+    )
+    return {
+        "conversions": conversions,
+        "relations": relations,
+        "procedure_conversions": procedure_conversions,
+    }
 
 
 # ------------------------------------------------------------------------- render
@@ -216,6 +227,13 @@ def render(state: GenerateState) -> GenerateState:
         objects.append(ObjectResult(kind, str(view.name), status_for(warnings), model, path, view.source,
                                     tuple(warnings)))  # fmt: skip
         marts.setdefault(folder, []).append(_view_entry(model, view, conversion))
+    procedure_files, procedure_objects, procedure_entries = procedures.render_procedures(
+        catalog, state["procedure_conversions"], state["procedure_names"], _where
+    )
+    files.update(procedure_files)
+    objects.extend(procedure_objects)
+    for folder, entries in procedure_entries.items():
+        marts.setdefault(folder, []).extend(entries)
     for folder, entries in marts.items():
         schema = folder.rsplit("/", 1)[-1]
         files[f"{folder}/_{schema}__models.yml"] = _yaml_file(origin, {"version": 2, "models": entries})
@@ -401,8 +419,12 @@ def _disabled_model(kind: str, obj: View, reasons: list[Issue]) -> str:
 
 
 def _not_converted(catalog: Catalog, state: GenerateState) -> list[ObjectResult]:
-    later = Issue("DM399", "not converted yet: procedures are reported for review in this version")
-    converted = {view.name.key for view in state["views"]} | state["macros"].keys()
+    later = Issue("DM399", "not converted: no rule turns this kind of routine into a model")
+    converted = (
+        {view.name.key for view in state["views"]}
+        | state["macros"].keys()
+        | state["procedure_conversions"].keys()
+    )
     found: list[tuple[str, str, SourceRef | None, Issue]] = [
         (routine.kind.value.replace("_", " "), str(routine.name), routine.source,
          state["functions_not_converted"].get(routine.name.key, later))

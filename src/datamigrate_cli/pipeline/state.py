@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from ..catalog import Catalog, ObjectName, SourceRef, View
 from ..convert.functions import Macro
+from ..convert.procedures import ModelName, ProcedureConversion, ProcedurePlan
 from ..convert.views import Relation, ViewConversion
 from ..dbt.project import WriteResult
 from ..issues import Issue, Severity, worst
@@ -69,6 +70,8 @@ class ObjectResult:
     path: str | None = None
     source: SourceRef | None = None
     reasons: tuple[Issue, ...] = ()
+    paths: tuple[str, ...] = ()
+    """Every model file of an object that yields several (a procedure); `path` is the first."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,18 @@ class GenerateState(TypedDict, total=False):
     """View keys, each after the views it reads."""
     parsed_views: dict[str, exp.Query | Issue]
     """View key -> its SELECT as sqlglot parsed it, or why it could not."""
+    procedures: list[ProcedurePlan]
+    """What rules recognised in each stored procedure."""
     # plan
     staging: list[StagingPlan]
     relations: dict[str, Relation]
     view_models: dict[str, str]
     """View key -> model name."""
+    procedure_names: dict[tuple[str, int], ModelName]
+    """(procedure key, model index) -> the model's name; index -1 for a procedure with no model."""
     # convert
     conversions: dict[str, ViewConversion]
+    procedure_conversions: dict[str, ProcedureConversion]
     # render
     files: dict[str, str]
     """Project-relative path -> content."""
