@@ -106,9 +106,7 @@ def test_the_effort_is_the_documented_table_applied(tmp_path: Path) -> None:
     assert all(
         r.complexity.band == Band.LOW and r.hours == EFFORT_HOURS[("routine", Band.LOW)] for r in review
     )
-    others = [
-        o for o in assessment.objects if o.reasons and o.name not in {r.name for r in assessment.routines}
-    ]
+    others = [o for o in assessment.objects if o.reasons and o.name not in {r.name for r in review}]
     severities = [
         Severity.ERROR if o.status == "needs review" else Severity.WARNING
         for o in others
@@ -126,8 +124,8 @@ def test_assess_writes_markdown_and_json_and_prints_a_table(corpora: Path, tmp_p
     write_snapshot(catalog, snapshot)
     result = run("assess", str(snapshot), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    # pubs: its four procedures convert (with warnings); the trigger is the one routine left, 2 h
-    assert "Estimated manual effort: 2 hours" in result.stdout
+    # pubs: the trigger needs review (2 h); its four procedures convert with warnings (4 x 0.25 h)
+    assert "Estimated manual effort: 3 hours" in result.stdout
     assert "estimate" in result.stdout.lower()
     markdown = (tmp_path / "out" / "assessment.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Migration assessment") and "| [dbo].[byroyalty] | procedure |" in markdown

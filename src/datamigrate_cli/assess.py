@@ -3,13 +3,9 @@ convert automatically and what needs a person, and an estimate of the hours that
 
 What converts is not guessed: the real generation pipeline runs (nothing is written), so every
 object is assessed by the same rules that convert it. Routine complexity comes from a small
-token scan of each procedure's, function's and trigger's text:
-
-    score = statements + lines // 20 + 5 * loops + 8 * cursors + 8 * dynamic SQL
-            + 2 * temp tables + 3 * table variables + 3 * TRY/CATCH + 3 * transactions
-
-band: low below 10, medium below 30, high from 30 (the WEIGHTS and BANDS tables below).
-The effort is an estimate from the EFFORT_HOURS table, not a measurement.
+token scan of each procedure's, function's and trigger's text, weighed by the WEIGHTS, LINES_PER_POINT
+and BANDS tables below (SCORE_METHOD says it in words, and every output prints it). The effort is an
+estimate from the EFFORT_HOURS table, not a measurement.
 """
 
 from __future__ import annotations
@@ -173,15 +169,23 @@ def scan(text: str) -> Complexity:
             continue
         if value.startswith("#"):
             temp_tables.add(value)
-        if index >= body and depth == 0 and value in _STATEMENTS and (value != "with" or _cte(tokens, index)):
+        if value == "values" and current == "insert":
+            current = "values"  # INSERT ... VALUES (...) takes no SELECT after it
+        if (
+            index >= body
+            and depth == 0
+            and value in _STATEMENTS
+            and (value != "with" or _cte(tokens, index))
+            and previous != "for"  # a cursor's FOR UPDATE / FOR SELECT is part of its DECLARE
+        ):
             if value in _CONTINUES.get(current, ()) or (value == "select" and previous in _SET_OPERATORS):
                 current = "merge" if current == "merge" else value
             else:
                 counts["statements"] += 1
                 current = value
-        if value == "cursor":
+        if value == "cursor" and current == "declare":  # not `SET @c = CURSOR FOR` of a declared @c
             counts["cursors"] += 1
-            current = "cursor" if current == "declare" else current
+            current = "cursor"
         elif value == "while":
             counts["loops"] += 1
         elif value in {"exec", "execute"} and _dynamic(following, tokens[index + 2 : index + 5]):
@@ -254,7 +258,7 @@ class Assessment:
 
     @property
     def hours(self) -> float:
-        return sum(line.hours for line in self.effort)
+        return sum((line.hours for line in self.effort), 0.0)
 
     def status_counts(self) -> dict[str, int]:
         counts = Counter(o.status.value for o in self.objects)
@@ -291,13 +295,17 @@ def assess(catalog: Catalog, target: str = "duckdb") -> Assessment:
         result = results.get((kind, str(name)))
         complexity = scan(text)
         status = result.status if result else Status.NEEDS_REVIEW
-        hours = EFFORT_HOURS[("routine", complexity.band)] if status == Status.NEEDS_REVIEW else 0.0
-        codes = tuple(dict.fromkeys(issue.code for issue in result.reasons)) if result else ()
+        reasons = result.reasons if result else ()
+        if status == Status.NEEDS_REVIEW:
+            hours = EFFORT_HOURS[("routine", complexity.band)]
+        else:
+            hours = EFFORT_HOURS.get(("other", worst(reasons)), 0.0) if reasons else 0.0
+        codes = tuple(dict.fromkeys(issue.code for issue in reasons))
         routines.append(RoutineAssessment(kind, str(name), source, complexity, status, codes, hours))
     routines.sort(key=lambda r: (-r.complexity.score, r.name))
-    routine_names = {(r.kind, r.name) for r in routines}
+    in_review = {(r.kind, r.name) for r in routines if r.status == Status.NEEDS_REVIEW}
     others = Counter(
-        worst(o.reasons) for o in plan.objects if (o.kind, o.name) not in routine_names and o.reasons
+        worst(o.reasons) for o in plan.objects if (o.kind, o.name) not in in_review and o.reasons
     )
     bands = Counter(r.complexity.band for r in routines if r.status == Status.NEEDS_REVIEW)
     effort = [
@@ -358,15 +366,36 @@ def assessment_json(assessment: Assessment) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-EFFORT_METHOD = (
-    "An estimate, not a measurement: each procedure, function or trigger that needs review counts "
-    "2 h (low complexity), 6 h (medium) or 16 h (high); any other object counts 1 h per object with an "
-    "error and 0.25 h per object with only warnings; objects that convert cleanly count 0 h."
-)
-SCORE_METHOD = (
-    "score = statements + lines // 20 + 5 x WHILE loops + 8 x cursors + 8 x dynamic SQL + 2 x temp tables "
-    "+ 3 x table variables + 3 x TRY/CATCH + 3 x transactions; low below 10, medium below 30, high from 30."
-)
+def _effort_method() -> str:
+    band = {key: hours for (group, key), hours in EFFORT_HOURS.items() if group == "routine"}
+    other = {key: hours for (group, key), hours in EFFORT_HOURS.items() if group == "other"}
+    return (
+        "An estimate, not a measurement: each procedure, function or trigger that needs review counts "
+        + ", ".join(f"{hours:g} h ({key} complexity)" for key, hours in band.items())
+        + "; any other object, and a routine that converts with warnings, counts "
+        + ", ".join(f"{hours:g} h per object with {key}s at worst" for key, hours in other.items())
+        + "; objects that convert cleanly count 0 h."
+    )
+
+
+def _score_method() -> str:
+    terms = ["statements", f"lines // {LINES_PER_POINT}"]
+    terms += [f"{weight} x {_LABELS[name]}" for name, weight in WEIGHTS.items() if name != "statements"]
+    bands = [f"{band} below {below:g}" for band, below in BANDS[:-1]]
+    return f"score = {' + '.join(terms)}; " + ", ".join(bands) + f", {BANDS[-1][0]} from {BANDS[-2][1]:g}."
+
+
+_LABELS = {
+    "loops": "WHILE loops",
+    "cursors": "cursors",
+    "dynamic_sql": "dynamic SQL",
+    "temp_tables": "temp tables",
+    "table_variables": "table variables",
+    "try_catch": "TRY/CATCH",
+    "transactions": "transactions",
+}
+EFFORT_METHOD = _effort_method()
+SCORE_METHOD = _score_method()
 COMPLEXITY_COLUMNS = tuple(field.name for field in fields(Complexity))
 
 

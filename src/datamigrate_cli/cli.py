@@ -19,7 +19,7 @@ from . import __version__
 from .catalog import CatalogFormatError, read_snapshot, write_snapshot
 from .errors import DatamigrateError, ExitCode, OutputError, SnapshotError
 from .pipeline.llm import DEFAULT_MODEL
-from .targets import DEFAULT_TARGET, TARGETS
+from .targets import DEFAULT_TARGET, TARGETS, get_target
 
 app = typer.Typer(
     name="datamigrate",
@@ -467,6 +467,7 @@ def assess(
     from .assess import assessment_json, assessment_markdown
 
     fmt = _choice(output_format, ["text", "json"], "--format")
+    get_target(target)  # an unknown target fails before a server is asked
     command_line = {
         "server": server, "database": database, "user": user, "trusted": trusted, "odbc": odbc,
         "driver": driver, "encrypt": encrypt, "trust_server_certificate": trust_server_certificate,
