@@ -40,7 +40,16 @@ from ..catalog import (
     View,
 )
 from ..errors import InputError
-from .script import ScriptNotes, Statement, find_sql_files, iter_words, statements_of
+from . import fast
+from .script import (
+    ScriptNotes,
+    Statement,
+    find_sql_files,
+    iter_words,
+    read_script,
+    split_batches,
+    split_statements,
+)
 from .tokens import SyntaxProblem, Tokens
 
 DEFAULT_SCHEMA = "dbo"
@@ -537,7 +546,9 @@ class _Builder:
             self.synonyms[name.key] = Synonym(name=name, target=target, source=source)
 
     def _extended_property(self, text: str, source: SourceRef) -> None:
-        arguments = _exec_arguments(Tokens(text))
+        self._add_property(_exec_arguments(Tokens(text)), source)
+
+    def _add_property(self, arguments: list[tuple[str | None, str]], source: SourceRef) -> None:
         keys = ["name", "value"] + [f"level{i}{part}" for i in range(3) for part in ("type", "name")]
         values = _named_or_positional(arguments, keys)
         if "name" not in values:
@@ -548,6 +559,68 @@ class _Builder:
             if kind and owner:
                 levels.append((kind.upper(), owner))
         self.properties.append(_Property(values["name"], values.get("value", ""), levels, source))
+
+    # ----------------------------------------------------------------- the fast path
+    def add_fast(self, statement: Statement, read: fast.Read) -> None:
+        """Apply what `fast.read_batch` read, as the grammar would have applied the same statement."""
+        source = SourceRef(file=statement.file, line=statement.line)
+        try:
+            if isinstance(read, fast.TableRead):
+                self._fast_table(read, statement.text, source)
+            elif isinstance(read, fast.AlterRead):
+                self._fast_alter(read)
+            elif isinstance(read, fast.IndexRead):
+                self._fast_index(read)
+            else:
+                self._add_property(list(read.arguments), source)
+        except SyntaxProblem as exc:
+            words = statement.words(2)
+            self._unparsed(statement, source, f"could not read {' '.join(words[:2])}: {exc}")
+
+    def _fast_table(self, read: fast.TableRead, text: str, source: SourceRef) -> None:
+        name = _parts_name(read.name)
+        draft = _TableDraft(name=name, columns={}, source=source)
+        for item in read.items:
+            if isinstance(item, fast.ColumnRead):
+                column = _fast_column(draft, item)
+                draft.columns[column.name] = column
+            else:
+                _fast_constraint(draft, item)
+        if not self._claim("table", name, source, text):
+            return
+        if not draft.columns:
+            raise SyntaxProblem("the table has no columns")
+        self.tables[name.key] = draft
+
+    def _fast_alter(self, read: fast.AlterRead) -> None:
+        name = _parts_name(read.name)
+        if read.state_only:
+            self.skipped["constraint state"] += 1
+            return
+        draft = self.tables.get(name.key)
+        if draft is None:
+            raise SyntaxProblem(f"table {name} is not defined (earlier in these scripts)")
+        for item in read.items:
+            constraint = item.name if isinstance(item, fast.ForeignRead) else item[1]
+            if constraint is not None and draft.has_constraint(constraint.strip('[]"')):
+                raise SyntaxProblem(f"constraint {constraint} is already defined on {name}")
+            _fast_constraint(draft, item)
+
+    def _fast_index(self, read: fast.IndexRead) -> None:
+        table = _parts_name(read.table)
+        draft = self.tables.get(table.key)
+        if draft is None:
+            raise SyntaxProblem(f"index {read.name} is on table {table}, which is not defined")
+        draft.indexes.append(
+            Index(
+                name=read.name,
+                columns=read.columns,
+                unique=read.unique,
+                clustered=read.clustered,
+                included=read.included,
+                filter=None,
+            )
+        )
 
     # ----------------------------------------------------------------- finishing
     def catalog(self) -> Catalog:
@@ -654,6 +727,73 @@ class _Builder:
         )
 
 
+# --------------------------------------------------------------------- fast-path pieces
+def _parts_name(parts: tuple[str, ...]) -> ObjectName:
+    if len(parts) == 1:
+        return ObjectName(schema=DEFAULT_SCHEMA, name=parts[0])
+    return ObjectName(schema=parts[-2] or DEFAULT_SCHEMA, name=parts[-1])
+
+
+def _foreign_key(read: fast.ForeignRead, columns: tuple[str, ...]) -> ForeignKey:
+    return ForeignKey(
+        name=read.name,
+        columns=columns,
+        referenced=_parts_name(read.referenced),
+        referenced_columns=read.referenced_columns,
+        on_delete=read.on_delete,
+        on_update=read.on_update,
+    )
+
+
+def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> Column:
+    """The column `_column` reads from the same text; inline constraints go to the draft in order."""
+    base = read.data_type.lower()
+    base = _TYPE_ALIASES.get(base, base)
+    first, second, is_max = read.size
+    fields: dict = {}
+    for option in read.options:
+        if isinstance(option, fast.ForeignRead):
+            draft.foreign_keys.append(_foreign_key(option, option.columns))
+            continue
+        kind = option[0]
+        if kind == "nullable":
+            fields["nullable"] = option[1]
+        elif kind == "identity":
+            fields["identity"] = Identity(seed=option[1], increment=option[2])
+        elif kind == "default":
+            fields["default"] = option[1]
+        elif kind == "collate":
+            fields["collation"] = option[1]
+        elif kind == "primary":
+            draft.primary_key = PrimaryKey(name=option[1], columns=option[2], clustered=option[3])
+        elif kind == "unique":
+            draft.uniques.append(UniqueConstraint(name=option[1], columns=option[2]))
+        elif kind == "check":
+            draft.checks.append(CheckConstraint(name=option[1], expression=option[2], column=read.name))
+    return _typed_column(draft, read.name, base, _sizes(base, first, second, is_max), fields)
+
+
+def _fast_constraint(draft: _TableDraft, item: tuple) -> None:
+    """A table constraint as `_table_constraint` applies the same text."""
+    if isinstance(item, fast.ForeignRead):
+        draft.foreign_keys.append(_foreign_key(item, tuple(_column_names(draft, item.columns))))
+        return
+    kind, name = item[0], item[1]
+    if kind == "primary":
+        columns = tuple(_column_names(draft, item[2]))
+        draft.primary_key = PrimaryKey(name=name, columns=columns, clustered=item[3])
+    elif kind == "unique":
+        draft.uniques.append(UniqueConstraint(name=name, columns=tuple(_column_names(draft, item[2]))))
+    elif kind == "check":
+        draft.checks.append(CheckConstraint(name=name, expression=item[2]))
+    else:  # default
+        expression, column = item[2], item[3]
+        key = draft.column_key(column)
+        if key is None:
+            raise SyntaxProblem(f"DEFAULT for column {column}, which is not in table {draft.name}")
+        draft.columns[key] = draft.columns[key].model_copy(update={"default": expression})
+
+
 # --------------------------------------------------------------------- grammar pieces
 def _object_name(tokens: Tokens) -> ObjectName:
     parts = tokens.dotted_name()
@@ -673,23 +813,33 @@ def _data_type(tokens: Tokens) -> tuple[str, int | None, int | None, int | None]
         base = "nvarchar" if tokens.accept("VARYING") else "nchar"
     elif base == "char" and tokens.accept("VARYING"):
         base = "varchar"
-    length = precision = scale = None
-    if tokens.accept_type(TokenType.L_PAREN):
-        if tokens.accept("MAX"):
-            length = -1
-        else:
-            first = tokens.number()
-            second = tokens.number() if tokens.accept_type(TokenType.COMMA) else None
-            if base in {"decimal", "numeric"}:
-                precision, scale = first, second if second is not None else 0
-            elif base in {"datetime2", "datetimeoffset", "time"}:
-                scale = first
-            elif base in {"float", "real"}:
-                precision = first
-            else:
-                length = first
-        tokens.expect_type(TokenType.R_PAREN, ") after the type's size")
-    return base, length, precision, scale
+    if not tokens.accept_type(TokenType.L_PAREN):
+        return base, None, None, None
+    if tokens.accept("MAX"):
+        sizes = _sizes(base, None, None, is_max=True)
+    else:
+        first = tokens.number()
+        second = tokens.number() if tokens.accept_type(TokenType.COMMA) else None
+        sizes = _sizes(base, first, second)
+    tokens.expect_type(TokenType.R_PAREN, ") after the type's size")
+    return base, *sizes
+
+
+def _sizes(
+    base: str, first: int | None, second: int | None, is_max: bool = False
+) -> tuple[int | None, int | None, int | None]:
+    """`(MAX)` or `(first [, second])` after a type: (max_length, precision, scale)."""
+    if is_max:
+        return -1, None, None
+    if first is None:
+        return None, None, None
+    if base in {"decimal", "numeric"}:
+        return None, first, second if second is not None else 0
+    if base in {"datetime2", "datetimeoffset", "time"}:
+        return None, None, first
+    if base in {"float", "real"}:
+        return None, first, None
+    return first, None, None
 
 
 def _column(tokens: Tokens, draft: _TableDraft) -> Column:
@@ -709,8 +859,15 @@ def _column(tokens: Tokens, draft: _TableDraft) -> Column:
     data_type, length, precision, scale = _data_type(tokens)
     fields = {}
     _column_options(tokens, draft, name, fields)
+    return _typed_column(draft, name, data_type, (length, precision, scale), fields)
+
+
+def _typed_column(
+    draft: _TableDraft, name: str, data_type: str, sizes: tuple[int | None, ...], fields: dict
+) -> Column:
     if "nullable" not in fields and data_type not in BASE_TYPES:
         draft.nullability_from_type.add(name)
+    length, precision, scale = sizes
     return Column(
         name=name,
         data_type=data_type,
@@ -1038,12 +1195,13 @@ def _sorted(items: Iterable) -> tuple:
 
 # --------------------------------------------------------------------- entry point
 def extract_scripts(
-    paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
+    paths: Iterable[Path], on_file: Callable[[Path], None] | None = None, *, fast_path: bool = True
 ) -> tuple[Catalog, ExtractSummary]:
     """Read every script under `paths` into a Catalog.
 
-    Raises InputError for missing, empty or non-SQL input. Statements it cannot read are kept in
-    `Catalog.unparsed`, never raised.
+    `fast_path=False` reads every statement with the full grammar (the reference the fast path is
+    tested against); the Catalog is the same either way. Raises InputError for missing, empty or
+    non-SQL input. Statements it cannot read are kept in `Catalog.unparsed`, never raised.
     """
     files = find_sql_files(list(paths))
     builder = _Builder()
@@ -1054,9 +1212,16 @@ def extract_scripts(
         if on_file is not None:
             on_file(path)
         display = path.resolve().relative_to(common).as_posix()
-        for statement in statements_of(path, display, notes):
-            summary.statements += 1
-            builder.add(statement)
+        for batch in split_batches(read_script(path), display, notes):
+            read = fast.read_batch(batch.text) if fast_path else None
+            if read is not None:
+                line = batch.line + batch.text.count("\n", 0, read.offset)
+                summary.statements += 1
+                builder.add_fast(Statement(read.text, display, line, read.first_word), read.read)
+                continue
+            for statement in split_statements(batch, display):
+                summary.statements += 1
+                builder.add(statement)
     for file, line, reason, text in notes.unsupported:
         builder.unparsed.append(
             UnparsedStatement(source=SourceRef(file=file, line=line), reason=reason, text=text)

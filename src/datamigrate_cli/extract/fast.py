@@ -1,0 +1,387 @@
+"""A fast path for the statement shapes that make up most of a schema script.
+
+SSMS and SSDT write tables, keys, indexes and descriptions in a few fixed shapes: CREATE TABLE with
+plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextendedproperty. A batch
+made of exactly one such statement is read here with compiled regular expressions, without sqlglot's
+tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
+statement, quoted names with `]]`, computed columns, unusual options, a second statement) returns
+None and goes through the full path (`script.split_statements` + the grammar in `ddl.py`), which
+stays the reference: a test reads every corpus both ways and compares the snapshots.
+
+This module only reads; `ddl._Builder` applies what it returns, with the same code as the grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .script import STATEMENT_STARTS
+
+# A name as sqlglot's T-SQL tokenizer gives it: [bracketed] (no `]]` escape: too rare to handle
+# here) or bare. Bare words are possessive so that a regex never splits one word into two.
+_NAME = r"(?:\[[^\[\]]++\]|[A-Za-z_][A-Za-z0-9_]*+)"
+_DOTTED = rf"{_NAME}(?:\s*+\.\s*+{_NAME}){{0,2}}"
+_STRING = r"N?'(?:[^']|'')*+'"
+# Balanced parentheses, three levels deep, over strings and bracketed names. No comments, no
+# double quotes: those go to the full path.
+_ATOM = r"""[^()'\[\]"\-/]++|-(?!-)|/(?!\*)|\[[^\[\]]*+\]|'(?:[^']|'')*+'"""
+_BAL1 = rf"\((?:{_ATOM})*+\)"
+_BAL2 = rf"\((?:{_ATOM}|{_BAL1})*+\)"
+_BAL = rf"\((?:{_ATOM}|{_BAL2})*+\)"
+_NUMBER = r"-?\d++(?![\w.])"
+# A DEFAULT expression the grammar reads as exactly this text: one parenthesised group, a string,
+# a number, NULL, or a function call.
+_EXPRESSION = rf"(?:{_BAL}|{_STRING}|-?\d++(?:\.\d++)?(?![\w.])|NULL\b|[A-Za-z_][A-Za-z0-9_]*+\s*+{_BAL})"
+_NAME_LIST = rf"\(\s*+{_NAME}(?:\s++(?:ASC|DESC)\b)?(?:\s*+,\s*+{_NAME}(?:\s++(?:ASC|DESC)\b)?)*+\s*+\)"
+_ACTION = r"ON\s++(?P<event>DELETE|UPDATE)\s++(?P<action>NO\s++ACTION|CASCADE|SET\s++NULL|SET\s++DEFAULT)\b"
+# After an action, none of the words the grammar would add to it.
+_ACTIONS = rf"(?:\s*+{_ACTION}(?!\s*+(?:NO|ACTION|CASCADE|SET|NULL|DEFAULT)\b))*+"
+_REFERENCES = rf"REFERENCES\s*+(?P<ref>{_DOTTED})(?:\s*+(?P<refcols>{_NAME_LIST}))?(?P<actions>{_ACTIONS})"
+_INDEX_OPTIONS = rf"(?:\s*+(?:WITH\s*+{_BAL}|WITH\s++FILLFACTOR\s*+=?\s*+\d++(?![\w.])|ON\s++(?!(?:DELETE|UPDATE)\b){_NAME}(?:\s*+{_BAL})?))*+"
+
+_FLAGS = re.IGNORECASE | re.DOTALL
+# Leading whitespace and comments, skipped as the statement splitter skips them.
+_LEAD = re.compile(r"(?:\s++|--[^\n]*+|/\*.*?\*/)*+", re.DOTALL)
+_CREATE_TABLE = re.compile(rf"CREATE\s++TABLE\s*+(?P<name>{_DOTTED})\s*+\(", _FLAGS)
+_CREATE_INDEX = re.compile(
+    rf"CREATE(?P<unique>\s++UNIQUE)?(?:\s++(?P<clustering>CLUSTERED|NONCLUSTERED))?\s++INDEX\s*+(?P<index>{_NAME})"
+    rf"\s*+ON\s*+(?P<table>{_DOTTED})\s*+(?P<columns>{_NAME_LIST})(?:\s*+INCLUDE\s*+(?P<included>{_NAME_LIST}))?"
+    rf"(?:\s*+(?:WITH\s*+{_BAL}|ON\s++{_NAME}(?:\s*+{_BAL})?))*+\s*+",
+    _FLAGS,
+)
+_ALTER_TABLE = re.compile(
+    rf"ALTER\s++TABLE\s*+(?P<name>{_DOTTED})(?:\s++WITH\s++(?:CHECK|NOCHECK)\b)?\s*+"
+    rf"(?:(?P<state>(?:CHECK|NOCHECK)\s++CONSTRAINT\s*+{_NAME}\s*+)|ADD\b)",
+    _FLAGS,
+)
+_PROPERTY = re.compile(r"EXEC(?:UTE)?\s++(?:sys\s*+\.\s*+)?sp_addextendedproperty\b", _FLAGS)
+_ARGUMENT = re.compile(
+    rf"\s*+@(?P<name>[A-Za-z_][A-Za-z0-9_]*+)\s*+=\s*+(?P<value>{_STRING})\s*+(?P<comma>,)?", _FLAGS
+)
+
+_COLUMN = re.compile(
+    rf"\s*+(?P<name>{_NAME})\s*+(?P<type>{_NAME})"
+    rf"(?:\s*+\(\s*+(?:(?P<max>MAX)|(?P<first>{_NUMBER})(?:\s*+,\s*+(?P<second>{_NUMBER}))?)\s*+\))?",
+    _FLAGS,
+)
+_COLUMN_OPTION = re.compile(
+    rf"""\s*+(?:
+      (?P<end>[,)])
+    | CONSTRAINT\s*+(?P<constraint>{_NAME})
+    | (?P<not_null>NOT\s++NULL\b)
+    | (?P<null>NULL\b)
+    | (?P<identity>IDENTITY\b)(?:\s*+\(\s*+(?P<seed>{_NUMBER})\s*+,\s*+(?P<increment>{_NUMBER})\s*+\))?
+    | DEFAULT\s*+(?P<default>{_EXPRESSION})
+    | CHECK\s*+(?P<check>{_BAL})
+    | (?P<primary>PRIMARY\s++KEY\b)(?:\s++(?P<pk_clustering>CLUSTERED|NONCLUSTERED)\b)?
+    | (?P<unique>UNIQUE\b)(?:\s++(?:CLUSTERED|NONCLUSTERED)\b)?
+    | COLLATE\s++(?P<collate>{_NAME})
+    | (?P<rowguid>ROWGUIDCOL\b)
+    | (?P<foreign>FOREIGN\s++KEY\b)
+    | {_REFERENCES}
+    )""",
+    _FLAGS | re.VERBOSE,
+)
+_CONSTRAINT_START = re.compile(r"\s*+(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|INDEX|PERIOD)\b", _FLAGS)
+_TABLE_CONSTRAINT = re.compile(
+    rf"""\s*+(?:CONSTRAINT\s*+(?P<name>{_NAME})\s*+)?(?:
+      PRIMARY\s++KEY(?:\s++(?P<pk_clustering>CLUSTERED|NONCLUSTERED)\b)?\s*+(?P<primary>{_NAME_LIST}){_INDEX_OPTIONS}
+    | UNIQUE(?:\s++(?:CLUSTERED|NONCLUSTERED)\b)?\s*+(?P<unique>{_NAME_LIST}){_INDEX_OPTIONS}
+    | FOREIGN\s++KEY\s*+(?P<foreign>{_NAME_LIST})\s*+{_REFERENCES}
+    | CHECK\s*+(?P<check>{_BAL})
+    | DEFAULT\s*+(?P<default>{_EXPRESSION})\s*+FOR\s*+(?P<for>{_NAME})(?:\s++WITH\s++VALUES\b)?
+    )""",
+    _FLAGS | re.VERBOSE,
+)
+_BODY_END = re.compile(r"\s*+(?P<end>[,)])?", _FLAGS)
+_TABLE_TAIL = re.compile(
+    rf"(?:\s*+(?:(?:ON|TEXTIMAGE_ON|FILESTREAM_ON)\s++{_NAME}(?:\s*+{_BAL})?|WITH\s*+{_BAL}))*+\s*+", _FLAGS
+)
+_NAME_IN_LIST = re.compile(_NAME)
+_NAME_ITEM = re.compile(rf"({_NAME})(?:\s++(?:ASC|DESC)\b)?", _FLAGS)
+_ADD_ITEM = re.compile(r"\s*+(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|DEFAULT)\b", _FLAGS)
+_COMMA = re.compile(r"\s*+,")
+_ACTION_RE = re.compile(_ACTION, _FLAGS)
+# Bare names the statement splitter or the grammar could take for keywords.
+_RESERVED = STATEMENT_STARTS | {"AS", "ON", "WITH", "FOR", "ASC", "DESC", "MAX"}
+
+
+class Decline(Exception):
+    """The statement is not one of the shapes read here: the full path reads it."""
+
+
+# What a statement says, in the grammar's terms; ddl._Builder applies these in order.
+class ColumnRead(NamedTuple):
+    name: str
+    data_type: str
+    size: tuple[int | None, int | None, bool]
+    """(first number, second number, MAX)."""
+    options: tuple[tuple, ...]
+    """("nullable", bool) ("identity", seed, increment) ("default", text) ("collate", name)
+    and the inline constraints ("primary", ...) ("unique", ...) ("check", ...) ("foreign", ...)."""
+
+
+class ForeignRead(NamedTuple):
+    name: str | None
+    columns: tuple[str, ...]
+    referenced: tuple[str, ...]
+    referenced_columns: tuple[str, ...]
+    on_delete: str
+    on_update: str
+
+
+class TableRead(NamedTuple):
+    name: tuple[str, ...]
+    items: tuple[ColumnRead | tuple, ...]
+    """Columns and table constraints: ("primary", name, columns, clustered) ("unique", name, columns)
+    ("check", name, expression) ForeignRead ("default", expression, column)."""
+
+
+class AlterRead(NamedTuple):
+    name: tuple[str, ...]
+    state_only: bool
+    """ALTER TABLE ... CHECK|NOCHECK CONSTRAINT: counted, not modelled."""
+    items: tuple[tuple | ForeignRead, ...]
+
+
+class IndexRead(NamedTuple):
+    name: str
+    table: tuple[str, ...]
+    columns: tuple[str, ...]
+    unique: bool
+    clustered: bool
+    included: tuple[str, ...]
+
+
+class PropertyRead(NamedTuple):
+    arguments: tuple[tuple[str, str], ...]
+    """(parameter name in lower case, value) as `EXEC` passed them."""
+
+
+Read = TableRead | AlterRead | IndexRead | PropertyRead
+
+
+class FastStatement(NamedTuple):
+    offset: int
+    """Where the statement starts in the batch text (after leading whitespace and comments)."""
+    text: str
+    first_word: str
+    read: Read
+
+
+def read_batch(batch: str) -> FastStatement | None:
+    """The one statement of a batch read whole by the fast path, or None for the full path."""
+    lead = _LEAD.match(batch)
+    offset = lead.end() if lead else 0
+    text = batch[offset:].rstrip().rstrip(";").rstrip()
+    if not text:
+        return None
+    first = text[:7].upper()
+    try:
+        if first.startswith("CREATE"):
+            match = _CREATE_TABLE.match(text)
+            if match:
+                return FastStatement(offset, text, "CREATE", _table(text, match))
+            return FastStatement(offset, text, "CREATE", _index(text))
+        if first.startswith("ALTER"):
+            return FastStatement(offset, text, "ALTER", _alter(text))
+        if first.startswith("EXEC"):
+            word = "EXECUTE" if first == "EXECUTE" else "EXEC"
+            return FastStatement(offset, text, word, _property(text))
+    except Decline:
+        return None
+    return None
+
+
+def _name(raw: str) -> str:
+    if raw[0] == "[":
+        return raw[1:-1]
+    if raw.upper() in _RESERVED:
+        raise Decline
+    return raw
+
+
+def _dotted(raw: str) -> tuple[str, ...]:
+    return tuple(_name(part.strip()) for part in _NAME_IN_LIST.findall(raw))
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    """The names of a `(a ASC, b)` list, without ASC/DESC."""
+    return tuple(_name(match.group(1)) for match in _NAME_ITEM.finditer(raw))
+
+
+def _foreign(match: re.Match, name: str | None, columns: tuple[str, ...]) -> ForeignRead:
+    actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
+    for action in _ACTION_RE.finditer(match.group("actions")):
+        actions[action.group("event").upper()] = " ".join(action.group("action").upper().split())
+    referenced_columns = _names(match.group("refcols")) if match.group("refcols") else ()
+    return ForeignRead(
+        name, columns, _dotted(match.group("ref")), referenced_columns, actions["DELETE"], actions["UPDATE"]
+    )
+
+
+def _table(text: str, match: re.Match) -> TableRead:
+    name = _dotted(match.group("name"))
+    if name[-1].startswith("#"):
+        raise Decline
+    position = match.end()
+    items: list = []
+    while True:
+        end = _BODY_END.match(text, position)
+        if end.group("end") == ")":
+            position = end.end()
+            break
+        if end.group("end") == ",":
+            position = end.end()
+            continue
+        if _CONSTRAINT_START.match(text, position):
+            item, position = _table_constraint(text, position)
+        else:
+            item, position = _column(text, position)
+        items.append(item)
+    tail = _TABLE_TAIL.match(text, position)
+    if tail.end() != len(text):
+        raise Decline
+    return TableRead(name, tuple(items))
+
+
+def _column(text: str, position: int) -> tuple[ColumnRead, int]:
+    match = _COLUMN.match(text, position)
+    if match is None or match.group("type").upper() == "AS":
+        raise Decline
+    name = _name(match.group("name"))
+    data_type = match.group("type")
+    data_type = data_type[1:-1] if data_type[0] == "[" else data_type
+    first, second = match.group("first"), match.group("second")
+    size = (
+        int(first) if first is not None else None,
+        int(second) if second is not None else None,
+        match.group("max") is not None,
+    )
+    options: list[tuple] = []
+    constraint: str | None = None
+    position = match.end()
+    while True:
+        option = _COLUMN_OPTION.match(text, position)
+        if option is None:
+            raise Decline
+        if option.group("end") is not None:
+            return ColumnRead(name, data_type, size, tuple(options)), option.start("end")
+        position = option.end()
+        if option.group("constraint") is not None:
+            constraint = _name(option.group("constraint"))
+            continue
+        if option.group("foreign") is not None:
+            continue  # FOREIGN KEY before REFERENCES keeps the constraint's name
+        if option.group("ref") is not None:
+            options.append(_foreign(option, constraint, (name,)))
+        elif option.group("not_null") is not None:
+            options.append(("nullable", False))
+        elif option.group("null") is not None:
+            options.append(("nullable", True))
+        elif option.group("identity") is not None:
+            seed, increment = option.group("seed"), option.group("increment")
+            options.append(("identity", int(seed) if seed else 1, int(increment) if increment else 1))
+        elif option.group("default") is not None:
+            options.append(("default", option.group("default").strip()))
+        elif option.group("check") is not None:
+            options.append(("check", constraint, option.group("check")[1:-1].strip()))
+        elif option.group("primary") is not None:
+            clustering = option.group("pk_clustering")
+            options.append(("primary", constraint, (name,), _clustered(clustering)))
+        elif option.group("unique") is not None:
+            options.append(("unique", constraint, (name,)))
+        elif option.group("collate") is not None:
+            options.append(("collate", _name(option.group("collate"))))
+        elif option.group("rowguid") is None:
+            raise Decline
+        constraint = None
+
+
+def _clustered(word: str | None) -> bool | None:
+    return None if word is None else word.upper() == "CLUSTERED"
+
+
+def _table_constraint(text: str, position: int) -> tuple[tuple | ForeignRead, int]:
+    match = _TABLE_CONSTRAINT.match(text, position)
+    if match is None:
+        raise Decline
+    name = _name(match.group("name")) if match.group("name") else None
+    if match.group("primary") is not None:
+        item: tuple = (
+            "primary",
+            name,
+            _names(match.group("primary")),
+            _clustered(match.group("pk_clustering")),
+        )
+    elif match.group("unique") is not None:
+        item = ("unique", name, _names(match.group("unique")))
+    elif match.group("foreign") is not None:
+        item = _foreign(match, name, _names(match.group("foreign")))
+    elif match.group("check") is not None:
+        item = ("check", name, match.group("check")[1:-1].strip())
+    else:
+        item = ("default", name, match.group("default").strip(), _name(match.group("for")))
+    return item, match.end()
+
+
+def _alter(text: str) -> AlterRead:
+    match = _ALTER_TABLE.match(text)
+    if match is None:
+        raise Decline
+    name = _dotted(match.group("name"))
+    if match.group("state") is not None:
+        if match.end() != len(text):
+            raise Decline
+        return AlterRead(name, True, ())
+    position = match.end()
+    items = []
+    while True:
+        if not _ADD_ITEM.match(text, position):
+            raise Decline  # ADD column: the full path
+        item, position = _table_constraint(text, position)
+        items.append(item)
+        comma = _COMMA.match(text, position)
+        if comma is None:
+            break
+        position = comma.end()
+    if text[position:].strip():
+        raise Decline
+    return AlterRead(name, False, tuple(items))
+
+
+def _index(text: str) -> IndexRead:
+    match = _CREATE_INDEX.match(text)
+    if match is None or match.end() != len(text):
+        raise Decline
+    included = _names(match.group("included")) if match.group("included") else ()
+    return IndexRead(
+        _name(match.group("index")),
+        _dotted(match.group("table")),
+        _names(match.group("columns")),
+        match.group("unique") is not None,
+        (match.group("clustering") or "").upper() == "CLUSTERED",
+        included,
+    )
+
+
+def _property(text: str) -> PropertyRead:
+    match = _PROPERTY.match(text)
+    if match is None:
+        raise Decline
+    position = match.end()
+    arguments = []
+    while True:
+        argument = _ARGUMENT.match(text, position)
+        if argument is None:
+            raise Decline
+        value = argument.group("value")
+        value = value[2:-1] if value[0] in "Nn" else value[1:-1]
+        arguments.append((argument.group("name").lower(), value.replace("''", "'")))
+        position = argument.end()
+        if argument.group("comma") is None:
+            break
+    if position != len(text):
+        raise Decline
+    return PropertyRead(tuple(arguments))
