@@ -7,6 +7,7 @@ itself, so that a fast path that quietly declines everything cannot pass.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 import yaml
 
 from datamigrate_cli.catalog import dumps
-from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.errors import InputError
+from datamigrate_cli.extract import extract_scripts, fast
 from datamigrate_cli.extract.fast import read_batch
 from datamigrate_cli.extract.script import ScriptNotes, read_script, split_batches
 
@@ -92,3 +94,35 @@ def test_synthetic_schema_reads_the_same_both_ways(variant: str, tmp_path: Path)
         words = body.split(None, 2)[:2]
         expected = words[0] in {"ALTER", "EXEC"} or words == ["CREATE", "TABLE"]
         assert was_taken == expected, batch.text[:200]
+
+
+def test_reading_in_several_processes_gives_the_same_catalog(tmp_path: Path, monkeypatch) -> None:
+    synth.write(60, tmp_path)
+    script = tmp_path / "schema.sql"
+    monkeypatch.setattr(fast, "PARALLEL_MIN_BYTES", 0)  # this small input would otherwise stay in one
+    monkeypatch.setattr(fast, "_CHUNK", 16)
+    assert fast.reading_processes(script.stat().st_size, 2) == min(2, len(os.sched_getaffinity(0)))
+    one, _ = extract_scripts([script], processes=1)
+    two, _ = extract_scripts([script], processes=2)
+    assert dumps(two) == dumps(one)
+
+
+@pytest.mark.parametrize(
+    ("variable", "size", "expected"),
+    [("", 10**9, 1), ("1", 10**9, 1), ("2", 10**9, 2), ("2", 1000, 1), ("0", 10**9, 1)],
+)
+def test_reading_processes_are_asked_for_and_only_for_large_inputs(
+    variable: str, size: int, expected: int, monkeypatch
+) -> None:
+    monkeypatch.setenv(fast.WORKERS_VARIABLE, variable)
+    monkeypatch.setattr(fast, "_CAN_FORK", True)
+    monkeypatch.setattr(fast.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert fast.reading_processes(size) == expected
+
+
+def test_a_bad_process_count_is_one_readable_line(monkeypatch) -> None:
+    monkeypatch.setenv(fast.WORKERS_VARIABLE, "many")
+    with pytest.raises(
+        InputError, match=r"^DATAMIGRATE_EXTRACT_WORKERS='many' is not a number of processes; set it to 1"
+    ):
+        fast.reading_processes(10**9)

@@ -13,10 +13,21 @@ This module only reads; `ddl._Builder` applies what it returns, with the same co
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import sys
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from ..errors import InputError
 from .script import STATEMENT_STARTS
+
+WORKERS_VARIABLE = "DATAMIGRATE_EXTRACT_WORKERS"
+PARALLEL_MIN_BYTES = 2_000_000
+_CHUNK = 250
+"""Batches sent to a worker at a time."""
+_CAN_FORK = sys.platform == "linux"
 
 # A name as sqlglot's T-SQL tokenizer gives it: [bracketed] (no `]]` escape: too rare to handle
 # here) or bare. Bare words are possessive so that a regex never splits one word into two.
@@ -56,31 +67,45 @@ _ALTER_TABLE = re.compile(
     _FLAGS,
 )
 _PROPERTY = re.compile(r"EXEC(?:UTE)?\s++(?:sys\s*+\.\s*+)?sp_addextendedproperty\b", _FLAGS)
-_ARGUMENT = re.compile(
-    rf"\s*+@(?P<name>[A-Za-z_][A-Za-z0-9_]*+)\s*+=\s*+(?P<value>{_STRING})\s*+(?P<comma>,)?", _FLAGS
-)
+# `@name = 'value'`, all named, all strings, as SSMS writes them: checked whole, then read.
+_ARGUMENT_TEXT = rf"@(?P<name>[A-Za-z_][A-Za-z0-9_]*+)\s*+=\s*+(?P<value>{_STRING})"
+_ANY_ARGUMENT = _ARGUMENT_TEXT.replace("?P<name>", "").replace("?P<value>", "")
+_ARGUMENTS = re.compile(rf"\s*+{_ANY_ARGUMENT}(?:\s*+,\s*+{_ANY_ARGUMENT})*+\s*+", _FLAGS)
+_ARGUMENT = re.compile(_ARGUMENT_TEXT, _FLAGS)
 
 _COLUMN = re.compile(
     rf"\s*+(?P<name>{_NAME})\s*+(?P<type>{_NAME})"
     rf"(?:\s*+\(\s*+(?:(?P<max>MAX)|(?P<first>{_NUMBER})(?:\s*+,\s*+(?P<second>{_NUMBER}))?)\s*+\))?",
     _FLAGS,
 )
+# One column option per match; the outer group of each alternative names it (`lastgroup`).
 _COLUMN_OPTION = re.compile(
     rf"""\s*+(?:
       (?P<end>[,)])
-    | CONSTRAINT\s*+(?P<constraint>{_NAME})
+    | (?P<constraint>CONSTRAINT\s*+(?P<constraint_name>{_NAME}))
     | (?P<not_null>NOT\s++NULL\b)
     | (?P<null>NULL\b)
-    | (?P<identity>IDENTITY\b)(?:\s*+\(\s*+(?P<seed>{_NUMBER})\s*+,\s*+(?P<increment>{_NUMBER})\s*+\))?
-    | DEFAULT\s*+(?P<default>{_EXPRESSION})
-    | CHECK\s*+(?P<check>{_BAL})
-    | (?P<primary>PRIMARY\s++KEY\b)(?:\s++(?P<pk_clustering>CLUSTERED|NONCLUSTERED)\b)?
-    | (?P<unique>UNIQUE\b)(?:\s++(?:CLUSTERED|NONCLUSTERED)\b)?
-    | COLLATE\s++(?P<collate>{_NAME})
+    | (?P<identity>IDENTITY\b(?:\s*+\(\s*+(?P<seed>{_NUMBER})\s*+,\s*+(?P<increment>{_NUMBER})\s*+\))?)
+    | (?P<default>DEFAULT\s*+(?P<expression>{_EXPRESSION}))
+    | (?P<check>CHECK\s*+(?P<condition>{_BAL}))
+    | (?P<primary>PRIMARY\s++KEY\b(?:\s++(?P<pk_clustering>CLUSTERED|NONCLUSTERED)\b)?)
+    | (?P<unique>UNIQUE\b(?:\s++(?:CLUSTERED|NONCLUSTERED)\b)?)
+    | (?P<collate>COLLATE\s++(?P<collation>{_NAME}))
     | (?P<rowguid>ROWGUIDCOL\b)
     | (?P<foreign>FOREIGN\s++KEY\b)
-    | {_REFERENCES}
+    | (?P<references>{_REFERENCES})
     )""",
+    _FLAGS | re.VERBOSE,
+)
+# The column shape most scripts use, read in one match: name, type, IDENTITY, NULL / NOT NULL, and
+# the comma or parenthesis after it. Any other column goes through the option loop.
+_PLAIN_COLUMN = re.compile(
+    rf"""\s*+(?!(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|INDEX|PERIOD)\b)
+    (?P<name>{_NAME})\s*+(?P<type>{_NAME})
+    (?:\s*+\(\s*+(?:(?P<max>MAX)|(?P<first>{_NUMBER})(?:\s*+,\s*+(?P<second>{_NUMBER}))?)\s*+\))?
+    (?:\s*+(?P<identity>IDENTITY\b)(?:\s*+\(\s*+(?P<seed>{_NUMBER})\s*+,\s*+(?P<increment>{_NUMBER})\s*+\))?)?
+    (?:\s*+(?:(?P<not_null>NOT\s++NULL)|(?P<null>NULL))\b)?
+    \s*+(?P<end>[,)])""",
     _FLAGS | re.VERBOSE,
 )
 _CONSTRAINT_START = re.compile(r"\s*+(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|INDEX|PERIOD)\b", _FLAGS)
@@ -105,6 +130,10 @@ _COMMA = re.compile(r"\s*+,")
 _ACTION_RE = re.compile(_ACTION, _FLAGS)
 # Bare names the statement splitter or the grammar could take for keywords.
 _RESERVED = STATEMENT_STARTS | {"AS", "ON", "WITH", "FOR", "ASC", "DESC", "MAX"}
+
+
+_NOT_NULL = ("nullable", False)
+_NULL = ("nullable", True)
 
 
 class Decline(Exception):
@@ -163,9 +192,10 @@ Read = TableRead | AlterRead | IndexRead | PropertyRead
 
 
 class FastStatement(NamedTuple):
-    offset: int
+    start: int
     """Where the statement starts in the batch text (after leading whitespace and comments)."""
-    text: str
+    end: int
+    """Where it ends (before trailing blanks and semicolons): the statement is batch[start:end]."""
     first_word: str
     read: Read
 
@@ -173,25 +203,64 @@ class FastStatement(NamedTuple):
 def read_batch(batch: str) -> FastStatement | None:
     """The one statement of a batch read whole by the fast path, or None for the full path."""
     lead = _LEAD.match(batch)
-    offset = lead.end() if lead else 0
-    text = batch[offset:].rstrip().rstrip(";").rstrip()
+    start = lead.end() if lead else 0
+    text = batch[start:].rstrip().rstrip(";").rstrip()
     if not text:
         return None
+    end = start + len(text)
     first = text[:7].upper()
     try:
         if first.startswith("CREATE"):
             match = _CREATE_TABLE.match(text)
             if match:
-                return FastStatement(offset, text, "CREATE", _table(text, match))
-            return FastStatement(offset, text, "CREATE", _index(text))
+                return FastStatement(start, end, "CREATE", _table(text, match))
+            return FastStatement(start, end, "CREATE", _index(text))
         if first.startswith("ALTER"):
-            return FastStatement(offset, text, "ALTER", _alter(text))
+            return FastStatement(start, end, "ALTER", _alter(text))
         if first.startswith("EXEC"):
             word = "EXECUTE" if first == "EXECUTE" else "EXEC"
-            return FastStatement(offset, text, word, _property(text))
+            return FastStatement(start, end, word, _property(text))
     except Decline:
         return None
     return None
+
+
+def reading_processes(total_bytes: int, requested: int | None = None) -> int:
+    """How many processes read batches: 1 (this one alone) unless more are asked for.
+
+    Asked for with `requested` or $DATAMIGRATE_EXTRACT_WORKERS, and granted up to the cores there
+    are, for inputs of PARALLEL_MIN_BYTES or more (below that, starting a process costs more than
+    it saves). Off by default: on 2 busy cores, shipping the results back cost about as much as
+    reading them. Raises InputError for a variable that is not a number.
+    """
+    if requested is None:
+        value = os.environ.get(WORKERS_VARIABLE, "").strip()
+        if value:
+            if not value.isdigit():
+                raise InputError(
+                    f"{WORKERS_VARIABLE}={value!r} is not a number of processes; "
+                    "set it to 1 to read scripts in one process"
+                )
+            requested = int(value)
+    if requested is None or requested <= 1 or total_bytes < PARALLEL_MIN_BYTES or not _CAN_FORK:
+        return 1
+    return min(requested, max(len(os.sched_getaffinity(0)), 1))
+
+
+def read_batches(texts: Sequence[str], processes: int) -> Iterator[FastStatement | None]:
+    """`read_batch` of every text, in order; with processes > 1, other processes read ahead.
+
+    The caller applies each result while worker processes read the next batches, so the output
+    is the same, in the same order, with any number of processes.
+    """
+    if processes <= 1 or not _CAN_FORK or len(texts) < 2 * _CHUNK:
+        yield from map(read_batch, texts)
+        return
+    # fork: a worker starts in milliseconds with the patterns compiled; a spawned one would import
+    # the package again (sqlglot, pydantic: ~0.5 s). Workers only run regular expressions on the
+    # texts they are sent and return tuples: they touch no lock, file or console of the parent.
+    with multiprocessing.get_context("fork").Pool(processes - 1) as pool:
+        yield from pool.imap(read_batch, texts, chunksize=_CHUNK)
 
 
 def _name(raw: str) -> str:
@@ -235,6 +304,11 @@ def _table(text: str, match: re.Match) -> TableRead:
         if end.group("end") == ",":
             position = end.end()
             continue
+        plain = _PLAIN_COLUMN.match(text, position)
+        if plain is not None:
+            items.append(_plain_column(plain))
+            position = plain.start("end")
+            continue
         if _CONSTRAINT_START.match(text, position):
             item, position = _table_constraint(text, position)
         else:
@@ -266,37 +340,55 @@ def _column(text: str, position: int) -> tuple[ColumnRead, int]:
         option = _COLUMN_OPTION.match(text, position)
         if option is None:
             raise Decline
-        if option.group("end") is not None:
+        kind = option.lastgroup
+        if kind == "end":
             return ColumnRead(name, data_type, size, tuple(options)), option.start("end")
         position = option.end()
-        if option.group("constraint") is not None:
-            constraint = _name(option.group("constraint"))
+        if kind == "constraint":
+            constraint = _name(option.group("constraint_name"))
             continue
-        if option.group("foreign") is not None:
+        if kind == "foreign":
             continue  # FOREIGN KEY before REFERENCES keeps the constraint's name
-        if option.group("ref") is not None:
+        if kind == "references":
             options.append(_foreign(option, constraint, (name,)))
-        elif option.group("not_null") is not None:
-            options.append(("nullable", False))
-        elif option.group("null") is not None:
-            options.append(("nullable", True))
-        elif option.group("identity") is not None:
+        elif kind == "not_null":
+            options.append(_NOT_NULL)
+        elif kind == "null":
+            options.append(_NULL)
+        elif kind == "identity":
             seed, increment = option.group("seed"), option.group("increment")
             options.append(("identity", int(seed) if seed else 1, int(increment) if increment else 1))
-        elif option.group("default") is not None:
-            options.append(("default", option.group("default").strip()))
-        elif option.group("check") is not None:
-            options.append(("check", constraint, option.group("check")[1:-1].strip()))
-        elif option.group("primary") is not None:
-            clustering = option.group("pk_clustering")
-            options.append(("primary", constraint, (name,), _clustered(clustering)))
-        elif option.group("unique") is not None:
+        elif kind == "default":
+            options.append(("default", option.group("expression").strip()))
+        elif kind == "check":
+            options.append(("check", constraint, option.group("condition")[1:-1].strip()))
+        elif kind == "primary":
+            options.append(("primary", constraint, (name,), _clustered(option.group("pk_clustering"))))
+        elif kind == "unique":
             options.append(("unique", constraint, (name,)))
-        elif option.group("collate") is not None:
-            options.append(("collate", _name(option.group("collate"))))
-        elif option.group("rowguid") is None:
-            raise Decline
-        constraint = None
+        elif kind == "collate":
+            options.append(("collate", _name(option.group("collation"))))
+        constraint = None  # ROWGUIDCOL: nothing to keep
+
+
+def _plain_column(match: re.Match) -> ColumnRead:
+    name, data_type, first, second, identity = match.group("name", "type", "first", "second", "identity")
+    if data_type.upper() == "AS":
+        raise Decline
+    options: tuple[tuple, ...] = ()
+    if identity is not None:
+        seed, increment = match.group("seed", "increment")
+        options = (("identity", int(seed) if seed else 1, int(increment) if increment else 1),)
+    if match.group("not_null") is not None:
+        options += (_NOT_NULL,)
+    elif match.group("null") is not None:
+        options += (_NULL,)
+    size = (
+        int(first) if first is not None else None,
+        int(second) if second is not None else None,
+        match.group("max") is not None,
+    )
+    return ColumnRead(_name(name), data_type[1:-1] if data_type[0] == "[" else data_type, size, options)
 
 
 def _clustered(word: str | None) -> bool | None:
@@ -368,20 +460,10 @@ def _index(text: str) -> IndexRead:
 
 def _property(text: str) -> PropertyRead:
     match = _PROPERTY.match(text)
-    if match is None:
+    if match is None or not _ARGUMENTS.fullmatch(text, match.end()):
         raise Decline
-    position = match.end()
-    arguments = []
-    while True:
-        argument = _ARGUMENT.match(text, position)
-        if argument is None:
-            raise Decline
-        value = argument.group("value")
-        value = value[2:-1] if value[0] in "Nn" else value[1:-1]
-        arguments.append((argument.group("name").lower(), value.replace("''", "'")))
-        position = argument.end()
-        if argument.group("comma") is None:
-            break
-    if position != len(text):
-        raise Decline
-    return PropertyRead(tuple(arguments))
+    arguments = tuple(
+        (name.lower(), (value[2:-1] if value[0] in "Nn" else value[1:-1]).replace("''", "'"))
+        for name, value in _ARGUMENT.findall(text, match.end())
+    )
+    return PropertyRead(arguments)
