@@ -7,7 +7,6 @@ itself, so that a fast path that quietly declines everything cannot pass.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import yaml
 from datamigrate_cli.catalog import dumps
 from datamigrate_cli.errors import InputError
 from datamigrate_cli.extract import extract_scripts, fast
+from datamigrate_cli.extract import script as reader
 from datamigrate_cli.extract.fast import read_batch
 from datamigrate_cli.extract.script import ScriptNotes, read_script, split_batches
 
@@ -101,10 +101,13 @@ def test_reading_in_several_processes_gives_the_same_catalog(tmp_path: Path, mon
     script = tmp_path / "schema.sql"
     monkeypatch.setattr(fast, "PARALLEL_MIN_BYTES", 0)  # this small input would otherwise stay in one
     monkeypatch.setattr(fast, "_CHUNK", 16)
-    assert fast.reading_processes(script.stat().st_size, 2) == min(2, len(os.sched_getaffinity(0)))
+    monkeypatch.setattr(
+        fast.os, "sched_getaffinity", lambda _pid: {0, 1, 2}
+    )  # two workers, whatever the machine
+    assert fast.reading_processes(script.stat().st_size, 3) == 3
     one, _ = extract_scripts([script], processes=1)
-    two, _ = extract_scripts([script], processes=2)
-    assert dumps(two) == dumps(one)
+    three, _ = extract_scripts([script], processes=3)
+    assert dumps(three) == dumps(one)
 
 
 @pytest.mark.parametrize(
@@ -126,3 +129,23 @@ def test_a_bad_process_count_is_one_readable_line(monkeypatch) -> None:
         InputError, match=r"^DATAMIGRATE_EXTRACT_WORKERS='many' is not a number of processes; set it to 1"
     ):
         fast.reading_processes(10**9)
+
+
+EDGE_SCRIPTS = [
+    "GO\nCREATE TABLE a (x int)\ngo 3\n\nGO -- done\nSELECT 1",
+    "A\n\nGO\n  GO  \nB\n",
+    "A\nGO",
+    "A\nGO\n",
+    "/* GO\nGO */\nX\n\tgo\t-- GO\nY\nGOX\nZ\n",
+]
+
+
+def test_splitting_on_go_alone_gives_the_batches_of_the_line_by_line_reader(
+    corpora: Path, tmp_path: Path
+) -> None:
+    synth.write(20, tmp_path)
+    texts = [read_script(p) for p in [*sorted(corpora.rglob("*.sql")), tmp_path / "schema.sql"]]
+    texts = [t for t in texts if ":setvar" not in t and "\n:" not in t] + EDGE_SCRIPTS
+    assert len(texts) > 10
+    for text in texts:
+        assert reader._split_on_go(text) == reader._split_lines(text, "", ScriptNotes())

@@ -19,7 +19,9 @@ SQL_SUFFIXES = (".sql",)
 
 # GO alone on its line, with an optional repeat count and a trailing comment.
 _GO_LINE = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*(?:--.*)?$", re.IGNORECASE)
+_GO_LINES = re.compile(_GO_LINE.pattern, re.IGNORECASE | re.MULTILINE)
 _SQLCMD_LINE = re.compile(r"^[ \t]*:(\w+)\b[ \t]*(.*)$")
+_ANY_SQLCMD_LINE = re.compile(r"^[ \t]*:\w", re.MULTILINE)
 _SETVAR = re.compile(r"""^(\w+)(?:[ \t]+(?:"((?:[^"]|"")*)"|(\S+)))?[ \t]*$""")
 _SQLCMD_VAR = re.compile(r"\$\((\w+)\)")
 _NEWLINE = re.compile("\n")
@@ -191,6 +193,26 @@ class Batch:
 
 def split_batches(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
     """Split a script on GO lines, carrying out SQLCMD :setvar and substituting $(name)."""
+    if _ANY_SQLCMD_LINE.search(text) is None:
+        return _split_on_go(text)
+    return _split_lines(text, file, notes)
+
+
+def _split_on_go(text: str) -> list[Batch]:
+    # The same batches as _split_lines for a script without SQLCMD lines, found by one scan for
+    # GO lines instead of a loop over every line.
+    batches: list[Batch] = []
+    start, line = 0, 1
+    for go in _GO_LINES.finditer(text):
+        body = text[start : go.start()]
+        batches.append(Batch(body[:-1] if body.endswith("\n") else body, line))
+        line += body.count("\n") + 1
+        start = go.end() + 1
+    batches.append(Batch(text[start:], line))
+    return [b for b in batches if b.text.strip()]
+
+
+def _split_lines(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
     variables: dict[str, str] = {}
     batches: list[Batch] = []
     current: list[str] = []
