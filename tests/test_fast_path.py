@@ -149,3 +149,12 @@ def test_splitting_on_go_alone_gives_the_batches_of_the_line_by_line_reader(
     assert len(texts) > 10
     for text in texts:
         assert reader._split_on_go(text) == reader._split_lines(text, "", ScriptNotes())
+
+
+@pytest.mark.parametrize("first", [":setvar schema Sales", "  :on error exit", "SELECT 1"])
+def test_scripts_with_sqlcmd_lines_keep_the_line_by_line_reader(first: str) -> None:
+    text = f"{first}\nCREATE TABLE [$(schema)].t (a int)\nGO\n:r other.sql\nGO\nSELECT 2"
+    for variant in (text, text.replace("\n:r other.sql", "")):
+        notes, expected_notes = ScriptNotes(), ScriptNotes()
+        assert split_batches(variant, "x.sql", notes) == reader._split_lines(variant, "x.sql", expected_notes)
+        assert notes == expected_notes
