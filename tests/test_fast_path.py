@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamigrate_cli.catalog import dumps
+from datamigrate_cli.catalog import Column, dumps
 from datamigrate_cli.errors import InputError
 from datamigrate_cli.extract import extract_scripts, fast
 from datamigrate_cli.extract import script as reader
@@ -158,3 +158,13 @@ def test_scripts_with_sqlcmd_lines_keep_the_line_by_line_reader(first: str) -> N
         notes, expected_notes = ScriptNotes(), ScriptNotes()
         assert split_batches(variant, "x.sql", notes) == reader._split_lines(variant, "x.sql", expected_notes)
         assert notes == expected_notes
+
+
+def test_columns_built_without_validation_equal_validated_ones() -> None:
+    catalog, _ = extract_scripts([ROOT / "examples" / "retail", ROOT / "tests" / "fixtures" / "small.sql"])
+    columns = [column for table in catalog.tables for column in table.columns]
+    assert len(columns) > 30
+    for column in columns:
+        validated = Column.model_validate(column.model_dump())
+        assert list(column.__dict__) == list(Column.model_fields)
+        assert column == validated and column.model_dump_json() == validated.model_dump_json()

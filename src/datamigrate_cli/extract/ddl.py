@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sqlglot.tokens import TokenType
@@ -158,10 +159,28 @@ class _TableDraft:
     indexes: list[Index] = field(default_factory=list)
     nullability_from_type: set[str] = field(default_factory=set)
     """Columns of a user-defined type declared without NULL / NOT NULL: the type decides."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Lower-cased column name -> the first key of `columns` spelled so (kept by the methods below)."""
+
+    def __post_init__(self) -> None:
+        self._index_keys()
+
+    def put_column(self, column: Column) -> None:
+        self.columns[column.name] = column
+        self.keys.setdefault(column.name.lower(), column.name)
+
+    def drop_column(self, key: str) -> None:
+        del self.columns[key]
+        self._index_keys()
+
+    def _index_keys(self) -> None:
+        self.keys = {}
+        for key in self.columns:
+            self.keys.setdefault(key.lower(), key)
 
     def column_key(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((key for key in self.columns if key.lower() == wanted), None)
+        """The column's key, found case-insensitively as SQL Server does."""
+        return self.keys.get(name.lower())
 
     def has_constraint(self, name: str) -> bool:
         constraints = [self.primary_key, *self.uniques, *self.foreign_keys, *self.checks]
@@ -299,7 +318,7 @@ class _Builder:
                 _table_constraint(tokens, draft)
             else:
                 column = _column(tokens, draft)
-                draft.columns[column.name] = column
+                draft.put_column(column)
         if tokens.is_word("AS") and tokens.is_word("FILETABLE", "NODE", "EDGE", ahead=1):
             raise SyntaxProblem("FILETABLE and graph tables are not supported")
         if not self._claim("table", name, source, text):
@@ -332,7 +351,7 @@ class _Builder:
                     _table_constraint(tokens, draft)
                 else:
                     column = _column(tokens, draft)
-                    draft.columns[column.name] = column
+                    draft.put_column(column)
                 if not tokens.accept_type(TokenType.COMMA):
                     break
         elif tokens.accept("ALTER"):
@@ -353,7 +372,7 @@ class _Builder:
                 for dropped in _comma_names(tokens):
                     key = draft.column_key(dropped)
                     if key:
-                        del draft.columns[key]
+                        draft.drop_column(key)
             else:
                 tokens.accept("CONSTRAINT")
                 for dropped in _comma_names(tokens):
@@ -585,7 +604,7 @@ class _Builder:
         for item in read.items:
             if isinstance(item, fast.ColumnRead):
                 column = _fast_column(draft, item)
-                draft.columns[column.name] = column
+                draft.put_column(column)
             else:
                 _fast_constraint(draft, item)
         if not self._claim("table", name, source, text):
@@ -730,6 +749,7 @@ class _Builder:
 
 
 # --------------------------------------------------------------------- fast-path pieces
+@lru_cache(maxsize=8192)  # a table's name comes back in its keys, indexes and the keys that reference it
 def _parts_name(parts: tuple[str, ...]) -> ObjectName:
     if len(parts) == 1:
         return ObjectName(schema=DEFAULT_SCHEMA, name=parts[0])
@@ -870,25 +890,38 @@ def _typed_column(
     if "nullable" not in fields and data_type not in BASE_TYPES:
         draft.nullability_from_type.add(name)
     length, precision, scale = sizes
-    # Every value is already of its field's type (the grammar made it so): a copy of a blank column
-    # with the values set skips pydantic's validation, the largest cost of a big schema's columns.
-    return _BLANK_COLUMN.model_copy(
-        update={
+    return _trusted_column(
+        {
             "name": name,
             "data_type": data_type,
+            "user_type": None,
             "max_length": length,
             "precision": precision,
             "scale": scale,
             "nullable": fields.get("nullable", True),
             "identity": fields.get("identity"),
             "default": fields.get("default"),
+            "computed": None,
+            "persisted": False,
             "collation": fields.get("collation"),
+            "description": None,
             "properties": {},
         }
     )
 
 
-_BLANK_COLUMN = Column(name="", data_type="")
+def _trusted_column(values: dict) -> Column:
+    """A Column of values already of their fields' types (the grammar made them so), every field given.
+
+    What pydantic's `model_construct` does, without its per-field lookups: validating 100,000 columns
+    was the largest single cost of a big schema. tests/test_fast_path.py checks it against validation.
+    """
+    column = Column.__new__(Column)
+    object.__setattr__(column, "__dict__", values)
+    object.__setattr__(column, "__pydantic_fields_set__", set(values))
+    object.__setattr__(column, "__pydantic_extra__", None)
+    object.__setattr__(column, "__pydantic_private__", None)
+    return column
 
 
 def _column_options(tokens: Tokens, draft: _TableDraft, column: str, fields: dict) -> None:
