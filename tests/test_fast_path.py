@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from datamigrate_cli.catalog import Column, dumps
-from datamigrate_cli.errors import InputError
-from datamigrate_cli.extract import extract_scripts, fast
+from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.extract import script as reader
 from datamigrate_cli.extract.fast import read_batch
 from datamigrate_cli.extract.script import ScriptNotes, read_script, split_batches
@@ -94,41 +93,6 @@ def test_synthetic_schema_reads_the_same_both_ways(variant: str, tmp_path: Path)
         words = body.split(None, 2)[:2]
         expected = words[0] in {"ALTER", "EXEC"} or words == ["CREATE", "TABLE"]
         assert was_taken == expected, batch.text[:200]
-
-
-def test_reading_in_several_processes_gives_the_same_catalog(tmp_path: Path, monkeypatch) -> None:
-    synth.write(60, tmp_path)
-    script = tmp_path / "schema.sql"
-    monkeypatch.setattr(fast, "PARALLEL_MIN_BYTES", 0)  # this small input would otherwise stay in one
-    monkeypatch.setattr(fast, "_CHUNK", 16)
-    monkeypatch.setattr(
-        fast.os, "sched_getaffinity", lambda _pid: {0, 1, 2}
-    )  # two workers, whatever the machine
-    assert fast.reading_processes(script.stat().st_size, 3) == 3
-    one, _ = extract_scripts([script], processes=1)
-    three, _ = extract_scripts([script], processes=3)
-    assert dumps(three) == dumps(one)
-
-
-@pytest.mark.parametrize(
-    ("variable", "size", "expected"),
-    [("", 10**9, 1), ("1", 10**9, 1), ("2", 10**9, 2), ("2", 1000, 1), ("0", 10**9, 1)],
-)
-def test_reading_processes_are_asked_for_and_only_for_large_inputs(
-    variable: str, size: int, expected: int, monkeypatch
-) -> None:
-    monkeypatch.setenv(fast.WORKERS_VARIABLE, variable)
-    monkeypatch.setattr(fast, "_CAN_FORK", True)
-    monkeypatch.setattr(fast.os, "sched_getaffinity", lambda _pid: {0, 1})
-    assert fast.reading_processes(size) == expected
-
-
-def test_a_bad_process_count_is_one_readable_line(monkeypatch) -> None:
-    monkeypatch.setenv(fast.WORKERS_VARIABLE, "many")
-    with pytest.raises(
-        InputError, match=r"^DATAMIGRATE_EXTRACT_WORKERS='many' is not a number of processes; set it to 1"
-    ):
-        fast.reading_processes(10**9)
 
 
 EDGE_SCRIPTS = [

@@ -54,22 +54,10 @@ from .script import (
     split_statements,
 )
 from .tokens import SyntaxProblem, Tokens
+from .types import BASE_TYPES, TYPE_ALIASES
+from .types import sizes as _sizes
 
 DEFAULT_SCHEMA = "dbo"
-
-# SQL Server's own types; any other type name is user-defined (sp_addtype, CREATE TYPE).
-BASE_TYPES = frozenset(
-    """bigint int smallint tinyint bit decimal numeric money smallmoney float real date time datetime
-    datetime2 datetimeoffset smalldatetime char varchar text nchar nvarchar ntext binary varbinary image
-    uniqueidentifier xml sql_variant hierarchyid geography geometry rowversion timestamp sysname""".split()  # noqa: SIM905
-)
-_TYPE_ALIASES = {
-    "integer": "int",
-    "dec": "decimal",
-    "character": "char",
-    "double": "float",
-    "national": "nchar",
-}
 
 # First word(s) of statements that are understood and not modelled, and what kind they are.
 _SKIPPED_KINDS = {
@@ -769,30 +757,26 @@ def _foreign_key(read: fast.ForeignRead, columns: tuple[str, ...]) -> ForeignKey
 
 def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> Column:
     """The column `_column` reads from the same text; inline constraints go to the draft in order."""
-    base = read.data_type.lower()
-    base = _TYPE_ALIASES.get(base, base)
-    first, second, is_max = read.size
-    fields: dict = {}
-    for option in read.options:
-        if isinstance(option, fast.ForeignRead):
-            draft.foreign_keys.append(_foreign_key(option, option.columns))
+    for constraint in read.constraints:
+        if isinstance(constraint, fast.ForeignRead):
+            draft.foreign_keys.append(_foreign_key(constraint, constraint.columns))
             continue
-        kind = option[0]
-        if kind == "nullable":
-            fields["nullable"] = option[1]
-        elif kind == "identity":
-            fields["identity"] = Identity(seed=option[1], increment=option[2])
-        elif kind == "default":
-            fields["default"] = option[1]
-        elif kind == "collate":
-            fields["collation"] = option[1]
-        elif kind == "primary":
-            draft.primary_key = PrimaryKey(name=option[1], columns=option[2], clustered=option[3])
+        kind, name = constraint[0], constraint[1]
+        if kind == "primary":
+            draft.primary_key = PrimaryKey(name=name, columns=constraint[2], clustered=constraint[3])
         elif kind == "unique":
-            draft.uniques.append(UniqueConstraint(name=option[1], columns=option[2]))
-        elif kind == "check":
-            draft.checks.append(CheckConstraint(name=option[1], expression=option[2], column=read.name))
-    return _typed_column(draft, read.name, base, _sizes(base, first, second, is_max), fields)
+            draft.uniques.append(UniqueConstraint(name=name, columns=constraint[2]))
+        else:  # check
+            draft.checks.append(
+                CheckConstraint(name=name, expression=constraint[2], column=read.values["name"])
+            )
+    values = read.values
+    if values["identity"] is not None:
+        seed, increment = values["identity"]
+        values["identity"] = Identity(seed=seed, increment=increment)
+    if read.nullability_from_type:
+        draft.nullability_from_type.add(values["name"])
+    return _trusted_column(values)
 
 
 def _fast_constraint(draft: _TableDraft, item: tuple) -> None:
@@ -828,7 +812,7 @@ def _data_type(tokens: Tokens) -> tuple[str, int | None, int | None, int | None]
     """A type `name [(n [, m]) | (MAX)]`: (type, max_length, precision, scale)."""
     parts = tokens.dotted_name()
     base = parts[-1].lower()
-    base = _TYPE_ALIASES.get(base, base)
+    base = TYPE_ALIASES.get(base, base)
     if base == "float" and tokens.accept("PRECISION"):
         pass
     if base == "nchar" and tokens.accept("CHARACTER", "CHAR"):
@@ -845,23 +829,6 @@ def _data_type(tokens: Tokens) -> tuple[str, int | None, int | None, int | None]
         sizes = _sizes(base, first, second)
     tokens.expect_type(TokenType.R_PAREN, ") after the type's size")
     return base, *sizes
-
-
-def _sizes(
-    base: str, first: int | None, second: int | None, is_max: bool = False
-) -> tuple[int | None, int | None, int | None]:
-    """`(MAX)` or `(first [, second])` after a type: (max_length, precision, scale)."""
-    if is_max:
-        return -1, None, None
-    if first is None:
-        return None, None, None
-    if base in {"decimal", "numeric"}:
-        return None, first, second if second is not None else 0
-    if base in {"datetime2", "datetimeoffset", "time"}:
-        return None, None, first
-    if base in {"float", "real"}:
-        return None, first, None
-    return first, None, None
 
 
 def _column(tokens: Tokens, draft: _TableDraft) -> Column:
@@ -1238,18 +1205,13 @@ def _sorted(items: Iterable) -> tuple:
 
 # --------------------------------------------------------------------- entry point
 def extract_scripts(
-    paths: Iterable[Path],
-    on_file: Callable[[Path], None] | None = None,
-    *,
-    fast_path: bool = True,
-    processes: int | None = None,
+    paths: Iterable[Path], on_file: Callable[[Path], None] | None = None, *, fast_path: bool = True
 ) -> tuple[Catalog, ExtractSummary]:
     """Read every script under `paths` into a Catalog.
 
     `fast_path=False` reads every statement with the full grammar (the reference the fast path is
-    tested against); `processes` is how many processes read batches (default: see
-    `fast.reading_processes`). The Catalog is the same either way. Raises InputError for missing,
-    empty or non-SQL input. Statements it cannot read are kept in `Catalog.unparsed`, never raised.
+    tested against); the Catalog is the same either way. Raises InputError for missing, empty or
+    non-SQL input. Statements it cannot read are kept in `Catalog.unparsed`, never raised.
     """
     files = find_sql_files(list(paths))
     builder = _Builder()
@@ -1257,21 +1219,12 @@ def extract_scripts(
     summary = ExtractSummary(files=len(files))
     common = _common_parent(files)
     with _collector_paused():
-        scripts = []
         for path in files:
-            display = path.resolve().relative_to(common).as_posix()
-            scripts.append((path, display, split_batches(read_script(path), display, notes)))
-        texts = [batch.text for _, _, batches in scripts for batch in batches]
-        if fast_path:
-            count = fast.reading_processes(sum(map(len, texts)), processes)
-            reads = fast.read_batches(texts, count)
-        else:
-            reads = (None for _ in texts)
-        for path, display, batches in scripts:
             if on_file is not None:
                 on_file(path)
-            # `reads` runs on over all files' batches: zip takes from it once per batch of this file.
-            for batch, read in zip(batches, reads, strict=False):
+            display = path.resolve().relative_to(common).as_posix()
+            for batch in split_batches(read_script(path), display, notes):
+                read = fast.read_batch(batch.text) if fast_path else None
                 if read is not None:
                     line = batch.line + batch.text.count("\n", 0, read.start)
                     text = batch.text[read.start : read.end]
@@ -1281,7 +1234,6 @@ def extract_scripts(
                 for statement in split_statements(batch, display):
                     summary.statements += 1
                     builder.add(statement)
-        reads.close()  # stops the reading processes, if any
         for file, line, reason, text in notes.unsupported:
             builder.unparsed.append(
                 UnparsedStatement(source=SourceRef(file=file, line=line), reason=reason, text=text)

@@ -13,21 +13,11 @@ This module only reads; `ddl._Builder` applies what it returns, with the same co
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-import sys
-from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from ..errors import InputError
 from .script import STATEMENT_STARTS
-
-WORKERS_VARIABLE = "DATAMIGRATE_EXTRACT_WORKERS"
-PARALLEL_MIN_BYTES = 2_000_000
-_CHUNK = 250
-"""Batches sent to a worker at a time."""
-_CAN_FORK = sys.platform == "linux"
+from .types import BASE_TYPES, TYPE_ALIASES, sizes
 
 # A name as sqlglot's T-SQL tokenizer gives it: [bracketed] (no `]]` escape: too rare to handle
 # here) or bare. Bare words are possessive so that a regex never splits one word into two.
@@ -142,13 +132,14 @@ class Decline(Exception):
 
 # What a statement says, in the grammar's terms; ddl._Builder applies these in order.
 class ColumnRead(NamedTuple):
-    name: str
-    data_type: str
-    size: tuple[int | None, int | None, bool]
-    """(first number, second number, MAX)."""
-    options: tuple[tuple, ...]
-    """("nullable", bool) ("identity", seed, increment) ("default", text) ("collate", name)
-    and the inline constraints ("primary", ...) ("unique", ...) ("check", ...) ("foreign", ...)."""
+    values: dict
+    """Every field of the catalog's Column, types resolved as the grammar resolves them;
+    `identity` is a (seed, increment) pair or None."""
+    nullability_from_type: bool
+    """Declared without NULL / NOT NULL, of a type that is not a built-in one: the type decides."""
+    constraints: tuple[tuple | ForeignRead, ...]
+    """Inline constraints in order: ("primary", name, columns, clustered) ("unique", name, columns)
+    ("check", name, expression) ForeignRead."""
 
 
 class ForeignRead(NamedTuple):
@@ -225,44 +216,6 @@ def read_batch(batch: str) -> FastStatement | None:
     return None
 
 
-def reading_processes(total_bytes: int, requested: int | None = None) -> int:
-    """How many processes read batches: 1 (this one alone) unless more are asked for.
-
-    Asked for with `requested` or $DATAMIGRATE_EXTRACT_WORKERS, and granted up to the cores there
-    are, for inputs of PARALLEL_MIN_BYTES or more (below that, starting a process costs more than
-    it saves). Off by default: on 2 busy cores, shipping the results back cost about as much as
-    reading them. Raises InputError for a variable that is not a number.
-    """
-    if requested is None:
-        value = os.environ.get(WORKERS_VARIABLE, "").strip()
-        if value:
-            if not value.isdigit():
-                raise InputError(
-                    f"{WORKERS_VARIABLE}={value!r} is not a number of processes; "
-                    "set it to 1 to read scripts in one process"
-                )
-            requested = int(value)
-    if requested is None or requested <= 1 or total_bytes < PARALLEL_MIN_BYTES or not _CAN_FORK:
-        return 1
-    return min(requested, max(len(os.sched_getaffinity(0)), 1))
-
-
-def read_batches(texts: Sequence[str], processes: int) -> Iterator[FastStatement | None]:
-    """`read_batch` of every text, in order; with processes > 1, other processes read ahead.
-
-    The caller applies each result while worker processes read the next batches, so the output
-    is the same, in the same order, with any number of processes.
-    """
-    if processes <= 1 or not _CAN_FORK or len(texts) < 2 * _CHUNK:
-        yield from map(read_batch, texts)
-        return
-    # fork: a worker starts in milliseconds with the patterns compiled; a spawned one would import
-    # the package again (sqlglot, pydantic: ~0.5 s). Workers only run regular expressions on the
-    # texts they are sent and return tuples: they touch no lock, file or console of the parent.
-    with multiprocessing.get_context("fork").Pool(processes - 1) as pool:
-        yield from pool.imap(read_batch, texts, chunksize=_CHUNK)
-
-
 def _name(raw: str) -> str:
     if raw[0] == "[":
         return raw[1:-1]
@@ -297,17 +250,19 @@ def _table(text: str, match: re.Match) -> TableRead:
     position = match.end()
     items: list = []
     while True:
+        plain = _PLAIN_COLUMN.match(text, position)
+        if plain is not None:  # most columns: read with the comma or parenthesis after them
+            items.append(_plain_column(plain))
+            position = plain.end()
+            if plain.group("end") == ")":
+                break
+            continue
         end = _BODY_END.match(text, position)
         if end.group("end") == ")":
             position = end.end()
             break
         if end.group("end") == ",":
             position = end.end()
-            continue
-        plain = _PLAIN_COLUMN.match(text, position)
-        if plain is not None:
-            items.append(_plain_column(plain))
-            position = plain.start("end")
             continue
         if _CONSTRAINT_START.match(text, position):
             item, position = _table_constraint(text, position)
@@ -325,15 +280,8 @@ def _column(text: str, position: int) -> tuple[ColumnRead, int]:
     if match is None or match.group("type").upper() == "AS":
         raise Decline
     name = _name(match.group("name"))
-    data_type = match.group("type")
-    data_type = data_type[1:-1] if data_type[0] == "[" else data_type
-    first, second = match.group("first"), match.group("second")
-    size = (
-        int(first) if first is not None else None,
-        int(second) if second is not None else None,
-        match.group("max") is not None,
-    )
-    options: list[tuple] = []
+    fields: dict = {}
+    constraints: list = []
     constraint: str | None = None
     position = match.end()
     while True:
@@ -342,7 +290,7 @@ def _column(text: str, position: int) -> tuple[ColumnRead, int]:
             raise Decline
         kind = option.lastgroup
         if kind == "end":
-            return ColumnRead(name, data_type, size, tuple(options)), option.start("end")
+            return _column_read(match, name, fields, tuple(constraints)), option.start("end")
         position = option.end()
         if kind == "constraint":
             constraint = _name(option.group("constraint_name"))
@@ -350,45 +298,69 @@ def _column(text: str, position: int) -> tuple[ColumnRead, int]:
         if kind == "foreign":
             continue  # FOREIGN KEY before REFERENCES keeps the constraint's name
         if kind == "references":
-            options.append(_foreign(option, constraint, (name,)))
+            constraints.append(_foreign(option, constraint, (name,)))
         elif kind == "not_null":
-            options.append(_NOT_NULL)
+            fields["nullable"] = False
         elif kind == "null":
-            options.append(_NULL)
+            fields["nullable"] = True
         elif kind == "identity":
             seed, increment = option.group("seed"), option.group("increment")
-            options.append(("identity", int(seed) if seed else 1, int(increment) if increment else 1))
+            fields["identity"] = (int(seed) if seed else 1, int(increment) if increment else 1)
         elif kind == "default":
-            options.append(("default", option.group("expression").strip()))
+            fields["default"] = option.group("expression").strip()
         elif kind == "check":
-            options.append(("check", constraint, option.group("condition")[1:-1].strip()))
+            constraints.append(("check", constraint, option.group("condition")[1:-1].strip()))
         elif kind == "primary":
-            options.append(("primary", constraint, (name,), _clustered(option.group("pk_clustering"))))
+            constraints.append(("primary", constraint, (name,), _clustered(option.group("pk_clustering"))))
         elif kind == "unique":
-            options.append(("unique", constraint, (name,)))
+            constraints.append(("unique", constraint, (name,)))
         elif kind == "collate":
-            options.append(("collate", _name(option.group("collation"))))
+            fields["collation"] = _name(option.group("collation"))
         constraint = None  # ROWGUIDCOL: nothing to keep
 
 
 def _plain_column(match: re.Match) -> ColumnRead:
-    name, data_type, first, second, identity = match.group("name", "type", "first", "second", "identity")
-    if data_type.upper() == "AS":
+    if match.group("type").upper() == "AS":
         raise Decline
-    options: tuple[tuple, ...] = ()
-    if identity is not None:
+    fields: dict = {}
+    if match.group("identity") is not None:
         seed, increment = match.group("seed", "increment")
-        options = (("identity", int(seed) if seed else 1, int(increment) if increment else 1),)
+        fields["identity"] = (int(seed) if seed else 1, int(increment) if increment else 1)
     if match.group("not_null") is not None:
-        options += (_NOT_NULL,)
+        fields["nullable"] = False
     elif match.group("null") is not None:
-        options += (_NULL,)
-    size = (
+        fields["nullable"] = True
+    return _column_read(match, _name(match.group("name")), fields, ())
+
+
+def _column_read(match: re.Match, name: str, fields: dict, constraints: tuple) -> ColumnRead:
+    """The column as `ddl._column` builds it from the same name, type, size and options."""
+    data_type, first, second = match.group("type", "first", "second")
+    base = (data_type[1:-1] if data_type[0] == "[" else data_type).lower()
+    base = TYPE_ALIASES.get(base, base)
+    length, precision, scale = sizes(
+        base,
         int(first) if first is not None else None,
         int(second) if second is not None else None,
         match.group("max") is not None,
     )
-    return ColumnRead(_name(name), data_type[1:-1] if data_type[0] == "[" else data_type, size, options)
+    values = {
+        "name": name,
+        "data_type": base,
+        "user_type": None,
+        "max_length": length,
+        "precision": precision,
+        "scale": scale,
+        "nullable": fields.get("nullable", True),
+        "identity": fields.get("identity"),
+        "default": fields.get("default"),
+        "computed": None,
+        "persisted": False,
+        "collation": fields.get("collation"),
+        "description": None,
+        "properties": {},
+    }
+    return ColumnRead(values, "nullable" not in fields and base not in BASE_TYPES, constraints)
 
 
 def _clustered(word: str | None) -> bool | None:
