@@ -572,17 +572,17 @@ class _Builder:
     # ----------------------------------------------------------------- the fast path
     def add_fast(self, statement: Statement, read: fast.Read) -> None:
         """Apply what `fast.read_batch` read, as the grammar would have applied the same statement."""
-        source = SourceRef(file=statement.file, line=statement.line)
         try:
             if isinstance(read, fast.TableRead):
-                self._fast_table(read, statement.text, source)
+                self._fast_table(read, statement.text, SourceRef(file=statement.file, line=statement.line))
             elif isinstance(read, fast.AlterRead):
                 self._fast_alter(read)
             elif isinstance(read, fast.IndexRead):
                 self._fast_index(read)
             else:
-                self._add_property(list(read.arguments), source)
+                self._add_property(list(read.arguments), SourceRef(file=statement.file, line=statement.line))
         except SyntaxProblem as exc:
+            source = SourceRef(file=statement.file, line=statement.line)
             words = statement.words(2)
             self._unparsed(statement, source, f"could not read {' '.join(words[:2])}: {exc}")
 
@@ -712,7 +712,7 @@ class _Builder:
             schemas[names[0].lower()] = attach(schemas[names[0].lower()])
             return
         if len(kinds) >= 2 and kinds[0] == "SCHEMA":
-            key = ObjectName(schema=names[0], name=names[1]).key
+            key = f"{names[0]}.{names[1]}".lower()  # ObjectName.key, without building one
             collection = tables if kinds[1] == "TABLE" else views if kinds[1] == "VIEW" else None
             target = collection.get(key) if collection is not None else None
             if target is not None and len(kinds) == 2:

@@ -14,6 +14,7 @@ This module only reads; `ddl._Builder` applies what it returns, with the same co
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from .script import STATEMENT_STARTS
@@ -335,15 +336,7 @@ def _plain_column(match: re.Match) -> ColumnRead:
 
 def _column_read(match: re.Match, name: str, fields: dict, constraints: tuple) -> ColumnRead:
     """The column as `ddl._column` builds it from the same name, type, size and options."""
-    data_type, first, second = match.group("type", "first", "second")
-    base = (data_type[1:-1] if data_type[0] == "[" else data_type).lower()
-    base = TYPE_ALIASES.get(base, base)
-    length, precision, scale = sizes(
-        base,
-        int(first) if first is not None else None,
-        int(second) if second is not None else None,
-        match.group("max") is not None,
-    )
+    base, length, precision, scale, built_in = _column_type(*match.group("type", "first", "second", "max"))
     values = {
         "name": name,
         "data_type": base,
@@ -360,7 +353,23 @@ def _column_read(match: re.Match, name: str, fields: dict, constraints: tuple) -
         "description": None,
         "properties": {},
     }
-    return ColumnRead(values, "nullable" not in fields and base not in BASE_TYPES, constraints)
+    return ColumnRead(values, "nullable" not in fields and not built_in, constraints)
+
+
+@lru_cache(maxsize=4096)  # a schema uses a few dozen distinct types, each thousands of times
+def _column_type(
+    data_type: str, first: str | None, second: str | None, is_max: str | None
+) -> tuple[str, int | None, int | None, int | None, bool]:
+    """(base type, max_length, precision, scale, is a built-in type) as `ddl._data_type` reads them."""
+    base = (data_type[1:-1] if data_type[0] == "[" else data_type).lower()
+    base = TYPE_ALIASES.get(base, base)
+    length, precision, scale = sizes(
+        base,
+        int(first) if first is not None else None,
+        int(second) if second is not None else None,
+        is_max is not None,
+    )
+    return base, length, precision, scale, base in BASE_TYPES
 
 
 def _clustered(word: str | None) -> bool | None:
