@@ -24,6 +24,9 @@ from .types import BASE_TYPES, TYPE_ALIASES, sizes
 # here) or bare. Bare words are possessive so that a regex never splits one word into two.
 _NAME = r"(?:\[[^\[\]]++\]|[A-Za-z_][A-Za-z0-9_]*+)"
 _DOTTED = rf"{_NAME}(?:\s*+\.\s*+{_NAME}){{0,2}}"
+# Names these patterns skip without reading them: never a bare word that begins a statement, where
+# the statement splitter would cut (`... TEXTIMAGE_ON select`). Names that are read go through _name.
+_SAFE_NAME = rf"(?:\[[^\[\]]++\]|(?!(?:{'|'.join(sorted(STATEMENT_STARTS))})\b)[A-Za-z_][A-Za-z0-9_]*+)"
 _STRING = r"N?'(?:[^']|'')*+'"
 # Balanced parentheses, three levels deep, over strings and bracketed names. No comments, no
 # double quotes: those go to the full path.
@@ -34,13 +37,13 @@ _BAL = rf"\((?:{_ATOM}|{_BAL2})*+\)"
 _NUMBER = r"-?\d++(?![\w.])"
 # A DEFAULT expression the grammar reads as exactly this text: one parenthesised group, a string,
 # a number, NULL, or a function call.
-_EXPRESSION = rf"(?:{_BAL}|{_STRING}|-?\d++(?:\.\d++)?(?![\w.])|NULL\b|[A-Za-z_][A-Za-z0-9_]*+\s*+{_BAL})"
+_EXPRESSION = rf"(?:{_BAL}|{_STRING}|-?\d++(?:\.\d++)?(?![\w.])|NULL\b|{_SAFE_NAME}\s*+{_BAL})"
 _NAME_LIST = rf"\(\s*+{_NAME}(?:\s++(?:ASC|DESC)\b)?(?:\s*+,\s*+{_NAME}(?:\s++(?:ASC|DESC)\b)?)*+\s*+\)"
 _ACTION = r"ON\s++(?P<event>DELETE|UPDATE)\s++(?P<action>NO\s++ACTION|CASCADE|SET\s++NULL|SET\s++DEFAULT)\b"
 # After an action, none of the words the grammar would add to it.
 _ACTIONS = rf"(?:\s*+{_ACTION}(?!\s*+(?:NO|ACTION|CASCADE|SET|NULL|DEFAULT)\b))*+"
 _REFERENCES = rf"REFERENCES\s*+(?P<ref>{_DOTTED})(?:\s*+(?P<refcols>{_NAME_LIST}))?(?P<actions>{_ACTIONS})"
-_INDEX_OPTIONS = rf"(?:\s*+(?:WITH\s*+{_BAL}|WITH\s++FILLFACTOR\s*+=?\s*+\d++(?![\w.])|ON\s++(?!(?:DELETE|UPDATE)\b){_NAME}(?:\s*+{_BAL})?))*+"
+_INDEX_OPTIONS = rf"(?:\s*+(?:WITH\s*+{_BAL}|WITH\s++FILLFACTOR\s*+=?\s*+\d++(?![\w.])|ON\s++(?!(?:DELETE|UPDATE)\b){_SAFE_NAME}(?:\s*+{_BAL})?))*+"
 
 _FLAGS = re.IGNORECASE | re.DOTALL
 # Leading whitespace and comments, skipped as the statement splitter skips them.
@@ -49,12 +52,12 @@ _CREATE_TABLE = re.compile(rf"CREATE\s++TABLE\s*+(?P<name>{_DOTTED})\s*+\(", _FL
 _CREATE_INDEX = re.compile(
     rf"CREATE(?P<unique>\s++UNIQUE)?(?:\s++(?P<clustering>CLUSTERED|NONCLUSTERED))?\s++INDEX\s*+(?P<index>{_NAME})"
     rf"\s*+ON\s*+(?P<table>{_DOTTED})\s*+(?P<columns>{_NAME_LIST})(?:\s*+INCLUDE\s*+(?P<included>{_NAME_LIST}))?"
-    rf"(?:\s*+(?:WITH\s*+{_BAL}|ON\s++{_NAME}(?:\s*+{_BAL})?))*+\s*+",
+    rf"(?:\s*+(?:WITH\s*+{_BAL}|ON\s++{_SAFE_NAME}(?:\s*+{_BAL})?))*+\s*+",
     _FLAGS,
 )
 _ALTER_TABLE = re.compile(
     rf"ALTER\s++TABLE\s*+(?P<name>{_DOTTED})(?:\s++WITH\s++(?:CHECK|NOCHECK)\b)?\s*+"
-    rf"(?:(?P<state>(?:CHECK|NOCHECK)\s++CONSTRAINT\s*+{_NAME}\s*+)|ADD\b)",
+    rf"(?:(?P<state>(?:CHECK|NOCHECK)\s++CONSTRAINT\s*+{_SAFE_NAME}\s*+)|ADD\b)",
     _FLAGS,
 )
 _PROPERTY = re.compile(r"EXEC(?:UTE)?\s++(?:sys\s*+\.\s*+)?sp_addextendedproperty\b", _FLAGS)
@@ -112,7 +115,8 @@ _TABLE_CONSTRAINT = re.compile(
 )
 _BODY_END = re.compile(r"\s*+(?P<end>[,)])?", _FLAGS)
 _TABLE_TAIL = re.compile(
-    rf"(?:\s*+(?:(?:ON|TEXTIMAGE_ON|FILESTREAM_ON)\s++{_NAME}(?:\s*+{_BAL})?|WITH\s*+{_BAL}))*+\s*+", _FLAGS
+    rf"(?:\s*+(?:(?:ON|TEXTIMAGE_ON|FILESTREAM_ON)\s++{_SAFE_NAME}(?:\s*+{_BAL})?|WITH\s*+{_BAL}))*+\s*+",
+    _FLAGS,
 )
 _NAME_IN_LIST = re.compile(_NAME)
 _NAME_ITEM = re.compile(rf"({_NAME})(?:\s++(?:ASC|DESC)\b)?", _FLAGS)
@@ -121,10 +125,6 @@ _COMMA = re.compile(r"\s*+,")
 _ACTION_RE = re.compile(_ACTION, _FLAGS)
 # Bare names the statement splitter or the grammar could take for keywords.
 _RESERVED = STATEMENT_STARTS | {"AS", "ON", "WITH", "FOR", "ASC", "DESC", "MAX"}
-
-
-_NOT_NULL = ("nullable", False)
-_NULL = ("nullable", True)
 
 
 class Decline(Exception):

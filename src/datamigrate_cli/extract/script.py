@@ -353,10 +353,3 @@ def _begins_statement(word: str, previous: str, first: str) -> bool:
     if previous in _CONTINUES_AFTER.get(word, ()):
         return False
     return word not in _ABSORBS.get(first, ())
-
-
-def statements_of(path: Path, display: str, notes: ScriptNotes) -> Iterator[Statement]:
-    """Every statement of one script, in order."""
-    text = read_script(path)
-    for batch in split_batches(text, display, notes):
-        yield from split_statements(batch, display)
