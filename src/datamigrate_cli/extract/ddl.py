@@ -591,8 +591,7 @@ class _Builder:
         draft = _TableDraft(name=name, columns={}, source=source)
         for item in read.items:
             if isinstance(item, fast.ColumnRead):
-                column = _fast_column(draft, item)
-                draft.put_column(column)
+                draft.put_column(_fast_column(draft, item))
             else:
                 _fast_constraint(draft, item)
         if not self._claim("table", name, source, text):
