@@ -126,6 +126,9 @@ _SKIPPED_EXEC = {
     "SP_BINDRULE": "rule binding",
     "SP_BINDEFAULT": "rule binding",
 }
+# sp_addextendedproperty's parameters in order, and its (type, name) pairs of levels 0 to 2.
+_PROPERTY_LEVELS = tuple((f"level{i}type", f"level{i}name") for i in range(3))
+_PROPERTY_PARAMETERS = ("name", "value", *(key for level in _PROPERTY_LEVELS for key in level))
 _REFERENTIAL_ACTIONS = ("NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT")
 # Words that end a column's option list entries (DEFAULT expressions stop before them).
 _COLUMN_OPTION_WORDS = {
@@ -558,13 +561,12 @@ class _Builder:
         self._add_property(_exec_arguments(Tokens(text)), source)
 
     def _add_property(self, arguments: list[tuple[str | None, str]], source: SourceRef) -> None:
-        keys = ["name", "value"] + [f"level{i}{part}" for i in range(3) for part in ("type", "name")]
-        values = _named_or_positional(arguments, keys)
+        values = _named_or_positional(arguments, _PROPERTY_PARAMETERS)
         if "name" not in values:
             raise SyntaxProblem("sp_addextendedproperty without @name")
         levels = []
-        for i in range(3):
-            kind, owner = values.get(f"level{i}type"), values.get(f"level{i}name")
+        for type_key, name_key in _PROPERTY_LEVELS:
+            kind, owner = values.get(type_key), values.get(name_key)
             if kind and owner:
                 levels.append((kind.upper(), owner))
         self.properties.append(_Property(values["name"], values.get("value", ""), levels, source))
@@ -1151,7 +1153,7 @@ def _exec_arguments(tokens: Tokens) -> list[tuple[str | None, str]]:
     return arguments
 
 
-def _named_or_positional(arguments: list[tuple[str | None, str]], order: list[str]) -> dict[str, str]:
+def _named_or_positional(arguments: list[tuple[str | None, str]], order: Sequence[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for position, (name, value) in enumerate(arguments):
         key = name or (order[position] if position < len(order) else None)
