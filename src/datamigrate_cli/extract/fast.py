@@ -27,10 +27,10 @@ _DOTTED = rf"{_NAME}(?:\s*+\.\s*+{_NAME}){{0,2}}"
 # Names these patterns skip without reading them: never a bare word that begins a statement, where
 # the statement splitter would cut (`... TEXTIMAGE_ON select`). Names that are read go through _name.
 _SAFE_NAME = rf"(?:\[[^\[\]]++\]|(?!(?:{'|'.join(sorted(STATEMENT_STARTS))})\b)[A-Za-z_][A-Za-z0-9_]*+)"
-_STRING = r"N?'(?:[^']|'')*+'"
+_STRING = r"N?'[^']*+(?:''[^']*+)*+'"  # unrolled: no alternation per character
 # Balanced parentheses, three levels deep, over strings and bracketed names. No comments, no
 # double quotes: those go to the full path.
-_ATOM = r"""[^()'\[\]"\-/]++|-(?!-)|/(?!\*)|\[[^\[\]]*+\]|'(?:[^']|'')*+'"""
+_ATOM = r"""[^()'\[\]"\-/]++|-(?!-)|/(?!\*)|\[[^\[\]]*+\]|'[^']*+(?:''[^']*+)*+'"""
 _BAL1 = rf"\((?:{_ATOM})*+\)"
 _BAL2 = rf"\((?:{_ATOM}|{_BAL1})*+\)"
 _BAL = rf"\((?:{_ATOM}|{_BAL2})*+\)"
