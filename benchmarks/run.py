@@ -291,8 +291,14 @@ def ratios(entry: dict) -> dict:
     def seconds(stage: str) -> float | None:
         return stages[stage]["seconds"] if stage in stages else None
 
+    def cpu(stage: str) -> float | None:
+        return stages[stage]["cpu_seconds"] if stage in stages else None
+
     if seconds("extract_common") and seconds("sqloxide_parse"):
         out["extract_vs_sqloxide_throughput"] = seconds("sqloxide_parse") / seconds("extract_common")
+    if cpu("extract_common") and cpu("sqloxide_parse"):
+        # On a shared machine wall seconds include waiting for a core; CPU seconds do not.
+        out["extract_vs_sqloxide_throughput_cpu"] = cpu("sqloxide_parse") / cpu("extract_common")
     if seconds("extract_data_common") and seconds("sqloxide_parse_data"):
         out["extract_data_vs_sqloxide_throughput"] = seconds("sqloxide_parse_data") / seconds(
             "extract_data_common"
