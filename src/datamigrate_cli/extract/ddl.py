@@ -1153,7 +1153,9 @@ def _exec_arguments(tokens: Tokens) -> list[tuple[str | None, str]]:
     return arguments
 
 
-def _named_or_positional(arguments: list[tuple[str | None, str]], order: Sequence[str]) -> dict[str, str]:
+def _named_or_positional(
+    arguments: list[tuple[str | None, str]], order: tuple[str, ...] | list[str]
+) -> dict[str, str]:
     values: dict[str, str] = {}
     for position, (name, value) in enumerate(arguments):
         key = name or (order[position] if position < len(order) else None)
