@@ -155,8 +155,9 @@ class ForeignRead(NamedTuple):
 class TableRead(NamedTuple):
     name: tuple[str, ...]
     items: tuple[ColumnRead | tuple, ...]
-    """Columns and table constraints: ("primary", name, columns, clustered) ("unique", name, columns)
-    ("check", name, expression) ForeignRead ("default", expression, column)."""
+    """Columns and table constraints, in order: ("primary", name, columns, clustered)
+    ("unique", name, columns) ("check", name, expression) ("default", name, expression, column)
+    ForeignRead."""
 
 
 class AlterRead(NamedTuple):
@@ -164,6 +165,7 @@ class AlterRead(NamedTuple):
     state_only: bool
     """ALTER TABLE ... CHECK|NOCHECK CONSTRAINT: counted, not modelled."""
     items: tuple[tuple | ForeignRead, ...]
+    """The constraints ADD adds, as in TableRead.items."""
 
 
 class IndexRead(NamedTuple):
