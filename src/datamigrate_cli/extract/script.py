@@ -19,7 +19,11 @@ SQL_SUFFIXES = (".sql",)
 
 # GO alone on its line, with an optional repeat count and a trailing comment.
 _GO_LINE = re.compile(r"^[ \t]*GO(?:[ \t]+\d+)?[ \t]*(?:--.*)?$", re.IGNORECASE)
+# The same, found in a whole script: a literal "\n" first lets the scan skip ahead fast.
+_GO_LINES = re.compile(r"\n[ \t]*[Gg][Oo](?:[ \t]+\d+)?[ \t]*(?:--[^\n]*)?(?=\n|\Z)")
 _SQLCMD_LINE = re.compile(r"^[ \t]*:(\w+)\b[ \t]*(.*)$")
+_ANY_SQLCMD_LINE = re.compile(r"\n[ \t]*:\w")
+_FIRST_SQLCMD_LINE = re.compile(r"[ \t]*:\w")
 _SETVAR = re.compile(r"""^(\w+)(?:[ \t]+(?:"((?:[^"]|"")*)"|(\S+)))?[ \t]*$""")
 _SQLCMD_VAR = re.compile(r"\$\((\w+)\)")
 _NEWLINE = re.compile("\n")
@@ -191,6 +195,28 @@ class Batch:
 
 def split_batches(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
     """Split a script on GO lines, carrying out SQLCMD :setvar and substituting $(name)."""
+    if _ANY_SQLCMD_LINE.search(text) is None and _FIRST_SQLCMD_LINE.match(text) is None:
+        return _split_on_go(text)
+    return _split_lines(text, file, notes)
+
+
+def _split_on_go(text: str) -> list[Batch]:
+    # The same batches as _split_lines for a script without SQLCMD lines, found by one scan for
+    # GO lines instead of a loop over every line.
+    # _GO_LINES matches the line end before a GO line: on "\n" + text, a match at m.start() is a GO
+    # line at text[m.start() : m.end() - 1].
+    batches: list[Batch] = []
+    start, line = 0, 1
+    for go in _GO_LINES.finditer("\n" + text):
+        body = text[start : go.start()]
+        batches.append(Batch(body[:-1] if body.endswith("\n") else body, line))
+        line += body.count("\n") + 1
+        start = go.end()
+    batches.append(Batch(text[start:], line))
+    return [b for b in batches if b.text.strip()]
+
+
+def _split_lines(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
     variables: dict[str, str] = {}
     batches: list[Batch] = []
     current: list[str] = []
@@ -327,10 +353,3 @@ def _begins_statement(word: str, previous: str, first: str) -> bool:
     if previous in _CONTINUES_AFTER.get(word, ()):
         return False
     return word not in _ABSORBS.get(first, ())
-
-
-def statements_of(path: Path, display: str, notes: ScriptNotes) -> Iterator[Statement]:
-    """Every statement of one script, in order."""
-    text = read_script(path)
-    for batch in split_batches(text, display, notes):
-        yield from split_statements(batch, display)
