@@ -78,7 +78,7 @@ def work_extract(source: Path, snapshot: Path | None) -> dict:
     from datamigrate_cli.extract import extract_scripts
 
     with Clock() as clock:
-        catalog, summary = extract_scripts([source])
+        catalog, summary = extract_scripts([source], freeze=True)  # as the CLI reads
     if snapshot is not None:
         write_snapshot(catalog, snapshot)
     return {

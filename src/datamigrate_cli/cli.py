@@ -218,7 +218,9 @@ def extract(
 def _read_scripts(ddl: list[Path]):
     from .extract import extract_scripts
 
-    return _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
+    return _with_file_progress(
+        "Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick, freeze=True)
+    )
 
 
 def _extract_scripts(ddl: list[Path], output: Path) -> None:
@@ -393,12 +395,11 @@ def migrate(
 
     Example: [bold]datamigrate migrate --ddl northwind.sql -o northwind_dbt/ --level build[/bold]
     """
-    from .extract import extract_scripts
     from .generate import generate as run_generate
 
     chosen = _level(level, sample_rows, keep=False)
     client = _llm_client(llm, llm_model)
-    catalog, summary = _with_file_progress("Reading scripts", lambda tick: extract_scripts(ddl, on_file=tick))
+    catalog, summary = _read_scripts(ddl)
     out.print(
         f"[bold]extract[/bold]   {len(catalog.tables)} tables, {len(catalog.views)} views, "
         f"{len(catalog.routines)} procedures/functions from {summary.files} file(s); "

@@ -1208,20 +1208,27 @@ def _sorted(items: Iterable) -> tuple:
 
 # --------------------------------------------------------------------- entry point
 def extract_scripts(
-    paths: Iterable[Path], on_file: Callable[[Path], None] | None = None, *, fast_path: bool = True
+    paths: Iterable[Path],
+    on_file: Callable[[Path], None] | None = None,
+    *,
+    fast_path: bool = True,
+    freeze: bool = False,
 ) -> tuple[Catalog, ExtractSummary]:
     """Read every script under `paths` into a Catalog.
 
     `fast_path=False` reads every statement with the full grammar (the reference the fast path is
-    tested against); the Catalog is the same either way. Raises InputError for missing, empty or
-    non-SQL input. Statements it cannot read are kept in `Catalog.unparsed`, never raised.
+    tested against); the Catalog is the same either way. `freeze=True` moves what exists at the end
+    into the cycle collector's permanent generation (`gc.freeze`), so it is never walked again: for
+    a short-lived process such as the CLI; a long-lived one should leave it off, since cyclic garbage
+    frozen then is never collected. Raises InputError for missing, empty or non-SQL input.
+    Statements it cannot read are kept in `Catalog.unparsed`, never raised.
     """
     files = find_sql_files(list(paths))
     builder = _Builder()
     notes = ScriptNotes()
     summary = ExtractSummary(files=len(files))
     common = _common_parent(files)
-    with _collector_paused():
+    with _collector_paused(freeze):
         for path in files:
             if on_file is not None:
                 on_file(path)
@@ -1247,18 +1254,17 @@ def extract_scripts(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Extraction makes hundreds of thousands of small objects that all live to the end and form no
-    # reference cycles. Python's cycle collector would walk them again and again as they pile up
-    # (a third of the time on a large schema), and walk them all once more when it is turned back
-    # on. So it is paused, and what exists at the end is moved to its permanent generation
-    # (gc.freeze): never walked again, still freed by reference counting when no longer used.
+def _collector_paused(freeze: bool) -> Iterator[None]:
+    # Extraction makes hundreds of thousands of small objects that live to the end. Python's cycle
+    # collector would walk them again and again as they pile up (a third of the time on a large
+    # schema), so it is paused; turned back on, it walks them once more, unless they are frozen.
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 
