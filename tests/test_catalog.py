@@ -54,3 +54,39 @@ def test_snapshot_is_sorted_and_versioned(snapshot_text: str) -> None:
 def test_broken_snapshots_get_clear_errors(snapshot_text: str, mutate, message: str) -> None:
     with pytest.raises(CatalogFormatError, match=message):
         loads(mutate(snapshot_text), where="schema.json")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "Straße 日本 🎉",
+        'quote " and \\ backslash',
+        "tab\tnew\nline \x00 \x1f \x7f",
+        "line\u2028sep\u2029",
+    ],
+)
+def test_the_snapshot_text_is_what_json_dumps_writes(text: str) -> None:
+    """`dumps` takes a faster encoder; its text must stay byte for byte the standard library's."""
+    catalog = loads(
+        json.dumps(
+            {
+                "format_version": FORMAT_VERSION,
+                "tables": [
+                    {
+                        "name": {"schema": "dbo", "name": text},
+                        "description": text,
+                        "columns": [{"name": "id", "data_type": "numeric", "identity": {"seed": 10**30}}],
+                    },
+                    {"name": {"schema": "dbo", "name": "b"}, "columns": [{"name": text, "data_type": "int"}]},
+                ],
+            }
+        )
+    )
+    data = catalog.model_dump(mode="json", by_alias=True)
+    data["format_version"] = catalog.format_version
+    assert dumps(catalog) == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    small = catalog.model_copy(update={"tables": catalog.tables[1:]})  # no integer beyond 64 bits
+    data = small.model_dump(mode="json", by_alias=True)
+    data["format_version"] = small.format_version
+    assert dumps(small) == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

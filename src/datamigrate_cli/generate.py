@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import __version__
 from .catalog import Catalog
+from .collector import collector_paused
 from .convert.naming import snake_case
 from .dbt.project import WriteResult
 from .pipeline.graph import run_pipeline
@@ -58,5 +59,9 @@ def generate(
         max_repairs=max_repairs,
         output=None if dry_run else directory,
     )
-    plan = run_pipeline(catalog, options)
+    if options.check:  # dbt runs inside: leave its memory to the collector
+        plan = run_pipeline(catalog, options)
+    else:
+        with collector_paused():
+            plan = run_pipeline(catalog, options)
     return GenerateResult(directory, plan.objects, len(plan.files), plan.write)

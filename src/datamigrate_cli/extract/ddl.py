@@ -8,11 +8,9 @@ snapshot's list of unparsed statements with file:line and the reason. Nothing di
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +40,7 @@ from ..catalog import (
     UserType,
     View,
 )
+from ..collector import collector_paused
 from ..errors import InputError
 from . import fast
 from .script import (
@@ -1228,7 +1227,7 @@ def extract_scripts(
     notes = ScriptNotes()
     summary = ExtractSummary(files=len(files))
     common = _common_parent(files)
-    with _collector_paused(freeze):
+    with collector_paused(freeze):
         for path in files:
             if on_file is not None:
                 on_file(path)
@@ -1251,22 +1250,6 @@ def extract_scripts(
         catalog = builder.catalog()
     _require_sql(catalog, files, summary)
     return catalog, summary
-
-
-@contextmanager
-def _collector_paused(freeze: bool) -> Iterator[None]:
-    # Extraction makes hundreds of thousands of small objects that live to the end. Python's cycle
-    # collector would walk them again and again as they pile up (a third of the time on a large
-    # schema), so it is paused; turned back on, it walks them once more, unless they are frozen.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _common_parent(files: list[Path]) -> Path:
