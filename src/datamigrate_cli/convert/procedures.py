@@ -77,7 +77,8 @@ class ProcedurePlan:
     routine: Routine
     models: tuple[ProcedureModel, ...]
     issues: tuple[Issue, ...]
-    vars: dict[str, ProcedureVar] = field(default_factory=dict)
+    variables: dict[str, ProcedureVar] = field(default_factory=dict)
+    """The dbt vars its models read, by name (one per parameter used)."""
 
     @property
     def enabled(self) -> bool:
@@ -382,8 +383,8 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
     for step in steps:
         try:
             _step(state, step, steps)
-        except (SqlglotError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-            # a tree of a form the rules did not expect: reported, never a traceback
+        except SqlglotError as exc:
+            # sqlglot could not build or render a tree the rules made: reported, never a traceback
             state.flag("DM311", f"{step.kind} statement could not be analysed: {_first_line(exc)}", step.line)
     for key, (update_line, _) in state.updates.items():
         state.flag("DM308", f"UPDATE of {key} is not followed by the INSERT that would make it an upsert",
@@ -1145,7 +1146,7 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
                 folder_of = folder
             primary = model.table is None or (routine.key, index) in primaries
             result[(routine.key, index)] = ModelName(name, folder_of, primary)
-        if not plan.enabled or not plan.models:
+        if not plan.enabled:  # an enabled plan without models (DM312) writes no file: no name
             result[(routine.key, -1)] = ModelName(names.claim(routine.name, prefix=prefix), folder)
     return result
 
