@@ -252,9 +252,14 @@ BODIES = {
         "SELECT 1\nSELECT @a = @@ROWCOUNT",
         [("DECLARE", 11, ()), ("SELECT", 12, ()), ("INSERT", 13, ()), ("SELECT", 15, ())],
     ),
-    "a cursor's DECLARE keeps its SELECT ... FOR UPDATE": (
-        "CREATE PROCEDURE dbo.p AS\nDECLARE c CURSOR FOR\nSELECT x FROM dbo.t FOR UPDATE\nOPEN c",
-        [("DECLARE", 11, ()), ("OPEN", 13, ())],
+    "a cursor's DECLARE keeps its SELECT ... FOR UPDATE; a cursor variable's keeps none": (
+        "CREATE PROCEDURE dbo.p AS\nDECLARE c CURSOR FOR\nSELECT x FROM dbo.t FOR UPDATE\nOPEN c\n"
+        "DECLARE @c CURSOR\nSELECT 1",
+        [("DECLARE", 11, ()), ("OPEN", 13, ()), ("DECLARE", 14, ()), ("SELECT", 15, ())],
+    ),
+    "INSERT ... VALUES keeps no SELECT after it": (
+        "CREATE PROCEDURE dbo.p AS\nINSERT INTO dbo.t (x) VALUES (1)\nSELECT x FROM dbo.t",
+        [("INSERT", 11, ()), ("SELECT", 12, ())],
     ),
     "OFFSET ... ROWS FETCH NEXT stays in its SELECT; a cursor's FETCH does not": (
         "CREATE PROCEDURE dbo.p AS\nSELECT x FROM dbo.t ORDER BY x OFFSET 0 ROWS\nFETCH NEXT 5 ROWS ONLY\n"

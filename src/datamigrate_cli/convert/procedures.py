@@ -114,11 +114,15 @@ _ABSORBS = {
     "INSERT": {"SELECT", "EXEC", "EXECUTE"},
     "UPDATE": {"SET"},
     "MERGE": {"INSERT", "UPDATE", "DELETE", "SET", "SELECT"},
-    "CURSOR": {"SELECT", "UPDATE"},  # DECLARE c CURSOR FOR SELECT ... FOR UPDATE
+    "CURSOR FOR": {"SELECT"},  # DECLARE c CURSOR FOR SELECT ...
     "WITH": {"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"},
 }
-# Words that, once reached, decide what a statement absorbs from there on (not start words).
-_SWITCHES = {"CURSOR"}
+# (what the statement is so far, a word reached) -> what it is from there on: decides what it absorbs.
+_SWITCHES = {
+    ("DECLARE", "CURSOR"): "CURSOR",
+    ("CURSOR", "FOR"): "CURSOR FOR",
+    ("INSERT", "VALUES"): "VALUES",  # INSERT ... VALUES (...) absorbs no SELECT after it
+}
 _KEEPS_ABSORBING = {"MERGE"}  # MERGE ... UPDATE SET ... INSERT ...: every branch is the MERGE's
 _CONTINUES_AFTER = {
     "SELECT": {"UNION", "ALL", "EXCEPT", "INTERSECT", "DISTINCT"},
@@ -253,8 +257,8 @@ class _Reader:
                 cases += 1
             elif depth == 0 and word == "END" and cases:
                 cases -= 1
-            elif depth == 0 and not cases and word in _SWITCHES:
-                first = word
+            elif depth == 0 and not cases and (first, word) in _SWITCHES:
+                first = _SWITCHES[(first, word)]
             elif depth == 0 and not cases and word in _STARTS:
                 if stop_at_start or word in {"END", "ELSE", "BEGIN"}:
                     return
