@@ -617,9 +617,7 @@ def _on_update(state: _State, step: Step, steps: list[Step]) -> None:
         return
     aliases = {tree.this.alias_or_name.lower(), table.alias_or_name.lower(), table.name.lower()}
     columns = {
-        eq.this.name.lower(): _normalised(eq.expression, aliases)
-        for eq in tree.expressions
-        if isinstance(eq, exp.EQ)
+        eq.this.name: _normalised(eq.expression, aliases) for eq in tree.expressions if isinstance(eq, exp.EQ)
     }
     state.updates[_key(table)] = (step.line, columns)
 
@@ -772,9 +770,10 @@ def _check_update(
     would change them otherwise than the UPDATE does."""
     key_names = {k.lower() for k in keys}
     filled = {c.lower() for c in inserted}
-    not_filled = sorted(set(updated) - filled)
-    unchanged = [c for c in inserted if c.lower() not in updated and c.lower() not in key_names]
-    other = [c for c, v in inserted.items() if c.lower() in updated and updated[c.lower()] != v]
+    not_filled = sorted(c for c in updated if c.lower() not in filled)
+    set_to = {c.lower(): value for c, value in updated.items()}
+    unchanged = [c for c in inserted if c.lower() not in set_to and c.lower() not in key_names]
+    other = [c for c, v in inserted.items() if c.lower() in set_to and set_to[c.lower()] != v]
     found = [
         text
         for text, columns in (
@@ -807,7 +806,7 @@ def _on_merge_tree(state: _State, step: Step, tree: exp.Merge) -> None:
                        "every row", step.line)  # fmt: skip
         if isinstance(then, exp.Update):
             updated = {
-                eq.this.name.lower(): _normalised(eq.expression, {target_alias})
+                eq.this.name: _normalised(eq.expression, {target_alias})
                 for eq in then.expressions
                 if isinstance(eq, exp.EQ)
             }
