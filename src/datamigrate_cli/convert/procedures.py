@@ -722,7 +722,7 @@ def _on_insert_tree(state: _State, step: Step, tree: exp.Insert) -> None:
     key = _key(table)
     unique_key: tuple[str, ...] = ()
     kind = "insert"
-    query, filters, keys = _incremental_filters(query, key)
+    query, filters, keys = _incremental_filters(_anti_joins_as_not_exists(query, key), key)
     if _reads(query, key):
         state.flag("DM308", f"the INSERT reads {target.table}, the table it loads, outside a WHERE filter",
                    step.line)  # fmt: skip
@@ -994,6 +994,66 @@ def _incremental_filters(
     query = query.copy()
     query.set("where", exp.Where(this=exp.and_(*kept)) if kept else None)
     return query, filters, tuple(keys)
+
+
+def _anti_joins_as_not_exists(query: exp.Query, key: str) -> exp.Query:
+    """`LEFT JOIN t AS a ON a.k = s.k ... WHERE a.k IS NULL` (t the loaded table, a read nowhere else)
+    as `WHERE NOT EXISTS (SELECT 1 FROM t AS a WHERE a.k = s.k ...)`: the same rows, since a row
+    that matched has a.k equal to a value, so not NULL; returns the query unchanged otherwise."""
+    if not isinstance(query, exp.Select) or query.args.get("where") is None:
+        return query
+    for join in query.args.get("joins") or []:
+        table, on = join.this, join.args.get("on")
+        if (
+            join.side != "LEFT"
+            or join.kind
+            or not isinstance(table, exp.Table)
+            or _key(table) != key
+            or on is None
+        ):
+            continue
+        alias = table.alias_or_name.lower()
+        compared = {  # columns an equality ANDed into ON compares: not NULL on a matched row
+            side.name.lower()
+            for eq in (on.flatten() if isinstance(on, exp.And) else [on])
+            if isinstance(eq, exp.EQ)
+            for side in (eq.this, eq.expression)
+            if isinstance(side, exp.Column) and side.table.lower() == alias
+        }
+        where = query.args["where"].this
+        conjuncts = list(where.flatten()) if isinstance(where, exp.And) else [where]
+        absent = next(
+            (
+                c
+                for c in conjuncts
+                if isinstance(c, exp.Is)
+                and isinstance(c.expression, exp.Null)
+                and isinstance(c.this, exp.Column)
+                and c.this.table.lower() == alias
+                and c.this.name.lower() in compared
+            ),
+            None,
+        )
+        others = [c for c in conjuncts if c is not absent]
+        clauses = [query.args.get(name) for name in ("group", "having", "order", "qualify")]
+        parts = [*query.expressions, *others, *(j for j in query.args["joins"] if j is not join), *clauses]
+        elsewhere = [
+            column
+            for part in parts
+            if part is not None
+            for column in part.find_all(exp.Column)
+            if column.table.lower() == alias
+        ]
+        if absent is None or elsewhere:
+            continue
+        rewritten = query.copy()
+        rewritten.set("joins", [j.copy() for j in query.args["joins"] if j is not join] or None)
+        inner = exp.select("1").from_(table.copy()).where(on.copy())
+        rewritten.set(
+            "where", exp.Where(this=exp.and_(*(c.copy() for c in others), exp.not_(exp.Exists(this=inner))))
+        )
+        return _anti_joins_as_not_exists(rewritten, key)
+    return query
 
 
 def _with_filters(query: exp.Query, filters: list[exp.Expression]) -> exp.Query:
