@@ -286,9 +286,12 @@ def test_the_body_reader_splits_statements_with_their_lines(case: str) -> None:
     assert [(s.kind, s.line, s.context) for s in steps] == expected
 
 
-def test_a_declare_sqlglot_reads_only_as_a_command_is_flagged(catalog) -> None:
+@pytest.mark.parametrize(
+    "statement", ["DECLARE @a int = (SELECT 1) OPTION (RECOMPILE)", "SET @a = 1 OPTION (RECOMPILE)"]
+)
+def test_an_assignment_sqlglot_reads_only_as_a_command_is_flagged(statement: str, catalog) -> None:
     routine = Routine(name=ObjectName(schema="dbo", name="p"), kind=RoutineKind.PROCEDURE,
-                      definition="CREATE PROCEDURE dbo.p AS\nDECLARE @a int = (SELECT 1) OPTION (RECOMPILE)\nSELECT 1 AS a",
+                      definition=f"CREATE PROCEDURE dbo.p AS\n{statement}\nSELECT 1 AS a",
                       source=SourceRef(file="x.sql", line=10))  # fmt: skip
     plan = recognise(routine, catalog)
     assert [(i.code, i.line) for i in plan.issues] == [("DM311", 11)]
