@@ -490,8 +490,7 @@ def _on_set(state: _State, step: Step, steps: list[Step]) -> None:
     words = [m.group().upper() for m in _TOKEN.finditer(step.text) if m.lastgroup == "word"]
     if len(words) > 1 and words[1] == "ROWCOUNT":
         state.rowcount = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
-        if len(words) > 2 and words[2].startswith("@"):
-            state.rowcount_line = step.line
+        state.rowcount_line = step.line if len(words) > 2 and words[2].startswith("@") else None
         return
     if len(words) < 2 or not words[1].startswith("@") or words[1].startswith("@@"):
         return  # SET NOCOUNT ON, SET XACT_ABORT ON, SET TRANSACTION ISOLATION LEVEL ...: options
@@ -728,9 +727,7 @@ def _on_insert_tree(state: _State, step: Step, tree: exp.Insert) -> None:
                    step.line)  # fmt: skip
     if key in state.updates and keys:
         update_line, updated = state.updates.pop(key)
-        inserted = _inserted_values(query, names, {t.alias_or_name.lower() for t in query.find_all(exp.Table)
-                                                   if _key(t) == key})  # fmt: skip
-        _check_update(state, updated, inserted, keys, update_line)
+        _check_update(state, updated, _inserted_values(query, names), keys, update_line)
         kind, unique_key = "upsert", keys
     elif filters:
         query = _with_filters(query, filters)
@@ -750,8 +747,9 @@ def _normalised(value: exp.Expression, target_aliases: set[str]) -> str:
     return value.copy().transform(strip).sql("tsql").lower()
 
 
-def _inserted_values(query: exp.Query, names: list[str], target_aliases: set[str]) -> dict[str, str]:
-    """Column -> the value the INSERT's SELECT gives it, normalised (casts left out)."""
+def _inserted_values(query: exp.Query, names: list[str]) -> dict[str, str]:
+    """Column -> the value the INSERT's SELECT gives it, normalised (casts left out); the SELECT no
+    longer reads the loaded table (its filters are taken out), so no column is the target's."""
     select = query if isinstance(query, exp.Select) else None
     if select is None:
         return {}
@@ -759,7 +757,7 @@ def _inserted_values(query: exp.Query, names: list[str], target_aliases: set[str
     for name, projection in zip(names, select.expressions, strict=False):
         inner = projection.unalias() if isinstance(projection, exp.Alias) else projection
         inner = inner.this if isinstance(inner, exp.Cast) else inner
-        values[name] = _normalised(inner, target_aliases)
+        values[name] = _normalised(inner, set())
     return values
 
 
@@ -834,7 +832,7 @@ def _on_merge_tree(state: _State, step: Step, tree: exp.Merge) -> None:
     inserted = {c: _normalised(v, {target_alias}) for c, v in zip(columns, values, strict=True)}
     _check_update(state, updated, inserted, keys, step.line)
     if any(_key(t) == _key(table) for t in using.find_all(exp.Table)):
-        state.flag("DM308", f"the MERGE reads {_key(table)}, the table it loads, in its source", step.line)
+        state.flag("DM308", f"the MERGE reads {_shown(table)}, the table it loads, in its source", step.line)
     source = using.copy()
     if not source.alias:
         source.set("alias", exp.TableAlias(this=exp.to_identifier("source")))
@@ -1063,8 +1061,8 @@ def _with_filters(query: exp.Query, filters: list[exp.Expression]) -> exp.Query:
 
 def _models(state: _State) -> list[ProcedureModel]:
     models: list[ProcedureModel] = []
+    unread = any(issue.code == "DM311" for issue in state.issues)  # the reload may be what failed
     for target in state.targets.values():
-        unread = any(issue.code == "DM311" for issue in state.issues)  # the reload may be what failed
         if not target.loads and target.table is not None and target.emptied is not None and not unread:
             state.flag("DM308", f"the procedure empties {target.table}, a table it does not reload",
                        target.emptied)  # fmt: skip
@@ -1100,8 +1098,7 @@ def _lined_up(state: _State, target: _Target) -> list[exp.Query]:
     columns in table order, the columns a load does not fill as typed NULLs (DM308 when a column it
     leaves out has a default, or fills one the table lacks)."""
     queries = [load.query for load in target.loads]
-    lists = [tuple(p.alias_or_name.lower() for p in select.expressions)
-             for query in queries for select in _selects(query)]  # fmt: skip
+    lists = [tuple(p.alias_or_name.lower() for p in s.expressions) for q in queries for s in _selects(q)]
     if len(set(lists)) <= 1:
         return queries
     table = _catalog_table(state, target)
@@ -1123,15 +1120,15 @@ def _lined_up(state: _State, target: _Target) -> list[exp.Query]:
         query = query.copy()
         for select in _selects(query):
             given = {p.alias_or_name.lower(): p for p in select.expressions}
-            select.set("expressions", [
-                given.get(name.lower())
-                or exp.alias_(exp.cast(exp.null(), exp.DataType.build(types.get(name.lower(), "nvarchar(max)"),
-                                                                      dialect="tsql")),
-                              exp.to_identifier(name, quoted=True))
-                for name in full
-            ])  # fmt: skip
+            select.set("expressions", [given.get(name.lower()) or _null(name, types) for name in full])
         lined.append(query)
     return lined
+
+
+def _null(name: str, types: dict[str, str]) -> exp.Expression:
+    """`CAST(NULL AS <the column's type>) AS [name]`: a column a load does not fill."""
+    kind = exp.DataType.build(types.get(name.lower(), "nvarchar(max)"), dialect="tsql")
+    return exp.alias_(exp.cast(exp.null(), kind), exp.to_identifier(name, quoted=True))
 
 
 def _vars(routine: Routine, models: list[ProcedureModel], state: _State) -> dict[str, ProcedureVar]:
@@ -1297,7 +1294,8 @@ def convert_procedure(
         if lost:  # it would read a model written disabled, and fail the whole project's compile
             issues.append(Issue("DM210", f"reads {', '.join(lost)}, which this procedure loads in a model "
                                 "that could not be converted", model.lines[0]))  # fmt: skip
-            failed.update({own_key} if own_key else set())
+            if own_key:
+                failed.add(own_key)
             converted.append(ConvertedModel(model, name, None))
             continue
         if self_key is not None:
@@ -1306,7 +1304,8 @@ def convert_procedure(
         if conversion.sql is None:
             issues.extend(_named_temps(_at(issue, model.lines[0]), key) for issue in conversion.errors)
             converted.append(ConvertedModel(model, name, None))
-            failed.update({own_key} if own_key else set())
+            if own_key:
+                failed.add(own_key)
             if self_key is not None:  # the table is no model's: later models are flagged above
                 if self_key in relations:
                     local[self_key] = relations[self_key]
