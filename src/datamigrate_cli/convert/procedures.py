@@ -77,7 +77,8 @@ class ProcedurePlan:
     routine: Routine
     models: tuple[ProcedureModel, ...]
     issues: tuple[Issue, ...]
-    vars: dict[str, ProcedureVar] = field(default_factory=dict)
+    variables: dict[str, ProcedureVar] = field(default_factory=dict)
+    """The dbt vars its models read, by name (one per parameter used)."""
 
     @property
     def enabled(self) -> bool:
@@ -113,10 +114,21 @@ _ABSORBS = {
     "INSERT": {"SELECT", "EXEC", "EXECUTE"},
     "UPDATE": {"SET"},
     "MERGE": {"INSERT", "UPDATE", "DELETE", "SET", "SELECT"},
-    "DECLARE": {"SELECT", "UPDATE"},  # DECLARE c CURSOR FOR SELECT ... FOR UPDATE
+    "CURSOR FOR": {"SELECT"},  # DECLARE c CURSOR FOR SELECT ...
     "WITH": {"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"},
 }
-_CONTINUES_AFTER = {"SELECT": {"UNION", "ALL", "EXCEPT", "INTERSECT", "DISTINCT"}}
+# (what the statement is so far, a word reached) -> what it is from there on: decides what it absorbs.
+_SWITCHES = {
+    ("DECLARE", "CURSOR"): "CURSOR",
+    ("CURSOR", "FOR"): "CURSOR FOR",
+    ("INSERT", "VALUES"): "VALUES",  # INSERT ... VALUES (...) absorbs no SELECT after it
+}
+_KEEPS_ABSORBING = {"MERGE"}  # MERGE ... UPDATE SET ... INSERT ...: every branch is the MERGE's
+_CONTINUES_AFTER = {
+    "SELECT": {"UNION", "ALL", "EXCEPT", "INTERSECT", "DISTINCT"},
+    "FETCH": {"ROWS", "ROW"},  # OFFSET n ROWS FETCH NEXT m ROWS ONLY
+    "UPDATE": {"FOR"},  # DECLARE c CURSOR FOR SELECT ... FOR UPDATE
+}
 _TRANSACTION = {"TRAN", "TRANSACTION", "DISTRIBUTED"}
 
 
@@ -143,15 +155,38 @@ class Step:
         return any(kind in kinds for kind, _ in self.context)
 
 
+def _tokens(text: str):
+    """The text's tokens, comments left out; block comments nest, as in T-SQL."""
+    position = 0
+    while True:
+        found = _TOKEN.search(text, position)
+        if found is None:
+            return
+        if found.group().startswith("/*"):
+            position = _comment_end(text, found.start())
+            continue
+        position = found.end()
+        if found.lastgroup != "comment":
+            word = found.group().upper() if found.lastgroup == "word" else found.group()
+            yield _Token(found.lastgroup, word, found.start(), found.end())
+
+
+def _comment_end(text: str, start: int) -> int:
+    """Where the block comment opened at start ends, counting the comments opened inside it."""
+    depth, position = 0, start
+    for mark in re.finditer(r"/\*|\*/", text[start:]):
+        depth += 1 if mark.group() == "/*" else -1
+        position = start + mark.end()
+        if depth == 0:
+            return position
+    return len(text)
+
+
 class _Reader:
     def __init__(self, text: str, first_line: int) -> None:
         self.text = text
         self.first_line = first_line
-        self.tokens = [
-            _Token(m.lastgroup, m.group().upper() if m.lastgroup == "word" else m.group(), m.start(), m.end())
-            for m in _TOKEN.finditer(text)
-            if m.lastgroup != "comment"
-        ]
+        self.tokens = list(_tokens(text))
         self.pos = 0
         self.steps: list[Step] = []
 
@@ -222,10 +257,17 @@ class _Reader:
                 cases += 1
             elif depth == 0 and word == "END" and cases:
                 cases -= 1
+            elif depth == 0 and not cases and (first, word) in _SWITCHES:
+                first = _SWITCHES[(first, word)]
             elif depth == 0 and not cases and word in _STARTS:
                 if stop_at_start or word in {"END", "ELSE", "BEGIN"}:
                     return
-                if word not in _ABSORBS.get(first, ()) and previous not in _CONTINUES_AFTER.get(word, ()):
+                if previous in _CONTINUES_AFTER.get(word, ()):
+                    pass
+                elif word in _ABSORBS.get(first, ()):
+                    # INSERT ... SELECT absorbs one SELECT: a later SELECT starts a statement
+                    first = first if first in _KEEPS_ABSORBING else word
+                else:
                     return
             previous = word
             self.pos += 1
@@ -249,7 +291,12 @@ def read_body(routine: Routine) -> tuple[list[Step], dict[str, int]]:
         if token.word.startswith("@") and token.word.lower() not in params:
             params[token.word.lower()] = reader.line(token)
         previous = reader.tokens[index - 1].word if index else ""
-        if depth == 0 and token.word == "AS" and not previous.startswith("@") and previous != "EXECUTE":
+        if (
+            depth == 0
+            and token.word == "AS"
+            and not previous.startswith("@")
+            and previous not in {"EXEC", "EXECUTE"}
+        ):
             body = index + 1
             break
     reader.pos = body
@@ -289,6 +336,8 @@ class _Target:
     temp: str | None
     loads: list[_Load] = field(default_factory=list)
     truncated: bool = False
+    emptied: int | None = None
+    """The line of the TRUNCATE / DELETE that empties the table."""
     columns: list[tuple[str, str | None]] = field(default_factory=list)
     """For a temp table declared with CREATE TABLE: (column, T-SQL type)."""
 
@@ -303,11 +352,13 @@ class _State:
     """@variable (lower case) -> the expression it holds at this point of the body."""
     targets: dict[str, _Target] = field(default_factory=dict)
     results: list[tuple[exp.Query, int]] = field(default_factory=list)
-    updates: dict[str, tuple[int, set[str]]] = field(default_factory=dict)
-    """Table key -> (line, columns set) of an UPDATE waiting for the INSERT that makes it an upsert."""
+    updates: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    """Table key -> (line, column -> the value it is set to, normalised) of an UPDATE waiting for the
+    INSERT that makes it an upsert."""
     conditions: dict[int, exp.Expression] = field(default_factory=dict)
     """IF line -> its condition (variables substituted), for assignments under it."""
     rowcount: int = 0
+    rowcount_line: int | None = None
     transaction: bool = False
     flagged_catch: set[int] = field(default_factory=set)
 
@@ -336,8 +387,8 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
     for step in steps:
         try:
             _step(state, step, steps)
-        except (SqlglotError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-            # a tree of a form the rules did not expect: reported, never a traceback
+        except SqlglotError as exc:
+            # sqlglot could not build or render a tree the rules made: reported, never a traceback
             state.flag("DM311", f"{step.kind} statement could not be analysed: {_first_line(exc)}", step.line)
     for key, (update_line, _) in state.updates.items():
         state.flag("DM308", f"UPDATE of {key} is not followed by the INSERT that would make it an upsert",
@@ -424,6 +475,8 @@ def _on_declare(state: _State, step: Step, steps: list[Step]) -> None:
         state.flag("DM310", f"table variable {words[1].lower()}", step.line)
         return
     tree = _parse(state, step)
+    if isinstance(tree, exp.Command):
+        state.flag("DM311", "DECLARE statement could not be analysed", step.line)
     if not isinstance(tree, exp.Declare):
         return
     for item in tree.expressions:
@@ -437,11 +490,14 @@ def _on_set(state: _State, step: Step, steps: list[Step]) -> None:
     words = [m.group().upper() for m in _TOKEN.finditer(step.text) if m.lastgroup == "word"]
     if len(words) > 1 and words[1] == "ROWCOUNT":
         state.rowcount = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
+        state.rowcount_line = step.line if len(words) > 2 and words[2].startswith("@") else None
         return
     if len(words) < 2 or not words[1].startswith("@") or words[1].startswith("@@"):
         return  # SET NOCOUNT ON, SET XACT_ABORT ON, SET TRANSACTION ISOLATION LEVEL ...: options
     tree = _parse(state, step)
-    if tree is None:
+    if isinstance(tree, exp.Command):
+        state.flag("DM311", "SET statement could not be analysed", step.line)
+    if tree is None or isinstance(tree, exp.Command):
         return
     for item in tree.expressions:
         assignment = item.this if isinstance(item, exp.SetItem) else item
@@ -463,11 +519,19 @@ def _assign(state: _State, step: Step, name: str, value: exp.Expression) -> None
 
 
 def _is_assignment(step: Step) -> bool:
-    text = step.text.lstrip()
+    """Whether the step only assigns variables: SET @x = ..., or SELECT @x = ... with no FROM."""
+    if step.kind == "SET":
+        return bool(re.match(r"(?is)SET\s+@\w+\s*=", step.text.lstrip()))
+    if step.kind != "SELECT":
+        return False
+    try:
+        tree = sqlglot.parse_one(step.text, read="tsql")
+    except SqlglotError:
+        return False
     return (
-        step.kind in {"SET", "SELECT"}
-        and bool(re.match(r"(?is)(SET|SELECT)\s+@\w+\s*=", text))
-        and (step.kind == "SET" or " FROM " not in f" {text.upper()} ")
+        isinstance(tree, exp.Select)
+        and not tree.args.get("from_")
+        and all(isinstance(p, exp.EQ) and isinstance(p.this, exp.Parameter) for p in tree.expressions)
     )
 
 
@@ -523,7 +587,9 @@ def _on_drop(state: _State, step: Step, steps: list[Step]) -> None:
 def _on_truncate(state: _State, step: Step, steps: list[Step]) -> None:
     tree = _parse(state, step)
     for table in tree.expressions if isinstance(tree, exp.TruncateTable) else []:
-        _target(state, table).truncated = True
+        target = _target(state, table)
+        target.truncated = True
+        target.emptied = target.emptied or step.line
 
 
 def _on_delete(state: _State, step: Step, steps: list[Step]) -> None:
@@ -535,6 +601,7 @@ def _on_delete(state: _State, step: Step, steps: list[Step]) -> None:
         target = _target(state, table)
         target.truncated = not target.loads  # a delete after loads empties the table: not a shape
         if target.truncated:
+            target.emptied = target.emptied or step.line
             return
     state.flag("DM308", "DELETE of some rows", step.line)
 
@@ -547,7 +614,10 @@ def _on_update(state: _State, step: Step, steps: list[Step]) -> None:
     if table is None or _is_temp(table):
         state.flag("DM308", "UPDATE of a temp table", step.line)
         return
-    columns = {eq.this.name.lower() for eq in tree.expressions if isinstance(eq, exp.EQ)}
+    aliases = {tree.this.alias_or_name.lower(), table.alias_or_name.lower(), table.name.lower()}
+    columns = {
+        eq.this.name: _normalised(eq.expression, aliases) for eq in tree.expressions if isinstance(eq, exp.EQ)
+    }
     state.updates[_key(table)] = (step.line, columns)
 
 
@@ -594,6 +664,9 @@ def _on_select(state: _State, step: Step, steps: list[Step]) -> None:
         target.truncated = target.table is not None
         target.loads.append(_Load("select_into", query, step.line))
         return
+    if state.rowcount_line is not None:
+        state.flag("DM308", "SET ROWCOUNT with a variable limits the rows the SELECT returns",
+                   state.rowcount_line)  # fmt: skip
     if state.rowcount and isinstance(query, exp.Select) and not query.args.get("limit"):
         query = query.limit(state.rowcount)
     state.results.append((query, step.line))
@@ -635,7 +708,7 @@ def _on_insert_tree(state: _State, step: Step, tree: exp.Insert) -> None:
                    step.line)  # fmt: skip
         return
     query = source.copy()
-    if tree.args.get("with_") is not None and isinstance(query, exp.Select):
+    if tree.args.get("with_") is not None and isinstance(query, (exp.Select, exp.SetOperation)):
         query.set("with_", tree.args["with_"].copy())
     query = _substitute(query, state.values)
     target = _target(state, table)
@@ -648,18 +721,68 @@ def _on_insert_tree(state: _State, step: Step, tree: exp.Insert) -> None:
     key = _key(table)
     unique_key: tuple[str, ...] = ()
     kind = "insert"
-    query, filters, keys = _incremental_filters(query, key)
+    query, filters, keys = _incremental_filters(_anti_joins_as_not_exists(query, key), key)
+    if _reads(query, key):
+        state.flag("DM308", f"the INSERT reads {target.table}, the table it loads, outside a WHERE filter",
+                   step.line)  # fmt: skip
     if key in state.updates and keys:
         update_line, updated = state.updates.pop(key)
-        missing = sorted(updated - {name.lower() for name in names})
-        if missing:  # the model writes whole rows from the INSERT's SELECT
-            state.flag(
-                "DM308", f"UPDATE sets {', '.join(missing)}, which the INSERT does not fill", update_line
-            )
+        _check_update(state, updated, _inserted_values(query, names), keys, update_line)
         kind, unique_key = "upsert", keys
     elif filters:
         query = _with_filters(query, filters)
     target.loads.append(_Load(kind, query, step.line, unique_key))
+
+
+def _normalised(value: exp.Expression, target_aliases: set[str]) -> str:
+    """The value's SQL with the target's columns marked and other qualifiers dropped, so an UPDATE's
+    SET and an INSERT's SELECT (each with its own aliases) compare."""
+
+    def strip(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table:
+            marked = node.table.lower() in target_aliases
+            return exp.column(node.name, table="__target__" if marked else None)
+        return node
+
+    return value.copy().transform(strip).sql("tsql").lower()
+
+
+def _inserted_values(query: exp.Query, names: list[str]) -> dict[str, str]:
+    """Column -> the value the INSERT's SELECT gives it, normalised (casts left out); the SELECT no
+    longer reads the loaded table (its filters are taken out), so no column is the target's."""
+    select = query if isinstance(query, exp.Select) else None
+    if select is None:
+        return {}
+    values = {}
+    for name, projection in zip(names, select.expressions, strict=False):
+        inner = projection.unalias() if isinstance(projection, exp.Alias) else projection
+        inner = inner.this if isinstance(inner, exp.Cast) else inner
+        values[name] = _normalised(inner, set())
+    return values
+
+
+def _check_update(
+    state: _State, updated: dict[str, str], inserted: dict[str, str], keys: tuple[str, ...], line: int
+) -> None:
+    """One DM308 when delete+insert, which rewrites matched rows whole from the INSERT's values,
+    would change them otherwise than the UPDATE does."""
+    key_names = {k.lower() for k in keys}
+    filled = {c.lower() for c in inserted}
+    not_filled = sorted(c for c in updated if c.lower() not in filled)
+    set_to = {c.lower(): value for c, value in updated.items()}
+    unchanged = [c for c in inserted if c.lower() not in set_to and c.lower() not in key_names]
+    other = [c for c, v in inserted.items() if c.lower() in set_to and set_to[c.lower()] != v]
+    found = [
+        text
+        for text, columns in (
+            (f"sets {', '.join(not_filled)}, which the INSERT does not fill", not_filled),
+            (f"leaves {', '.join(unchanged)} unchanged", unchanged),
+            (f"sets {', '.join(other)} to other values than the INSERT", other),
+        )
+        if columns
+    ]
+    if found:
+        state.flag("DM308", f"the UPDATE {'; '.join(found)}: the model rewrites matched rows whole", line)
 
 
 def _on_merge(state: _State, step: Step, steps: list[Step]) -> None:
@@ -672,9 +795,19 @@ def _on_merge_tree(state: _State, step: Step, tree: exp.Merge) -> None:
     table = tree.this
     target_alias = table.alias_or_name.lower()
     insert = None
+    updated: dict[str, str] = {}
     for when in tree.args["whens"].expressions:
         then = when.args.get("then")
         deletes = isinstance(then, exp.Var) and then.name.upper() == "DELETE"
+        if when.args.get("condition") is not None:
+            state.flag("DM308", "a MERGE branch with an AND condition: the model would apply it to "
+                       "every row", step.line)  # fmt: skip
+        if isinstance(then, exp.Update):
+            updated = {
+                eq.this.name: _normalised(eq.expression, {target_alias})
+                for eq in then.expressions
+                if isinstance(eq, exp.EQ)
+            }
         if deletes and when.args.get("source"):
             state.flag("DM307", "WHEN NOT MATCHED BY SOURCE THEN DELETE", step.line)
         elif deletes:
@@ -696,10 +829,16 @@ def _on_merge_tree(state: _State, step: Step, tree: exp.Merge) -> None:
     if len(columns) != len(values):
         state.flag("DM308", "MERGE INSERT columns and values do not match", step.line)
         return
+    inserted = {c: _normalised(v, {target_alias}) for c, v in zip(columns, values, strict=True)}
+    _check_update(state, updated, inserted, keys, step.line)
+    if any(_key(t) == _key(table) for t in using.find_all(exp.Table)):
+        state.flag("DM308", f"the MERGE reads {_shown(table)}, the table it loads, in its source", step.line)
     source = using.copy()
     if not source.alias:
         source.set("alias", exp.TableAlias(this=exp.to_identifier("source")))
     query = exp.select(*(value.copy() for value in values)).from_(source)
+    if tree.args.get("with_") is not None:  # WITH cte AS (...) MERGE ... USING cte
+        query.set("with_", tree.args["with_"].copy())
     query = _substitute(query, state.values)
     target = _target(state, table)
     query = _aligned(query, columns, _column_types(state, target))
@@ -855,6 +994,66 @@ def _incremental_filters(
     return query, filters, tuple(keys)
 
 
+def _anti_joins_as_not_exists(query: exp.Query, key: str) -> exp.Query:
+    """`LEFT JOIN t AS a ON a.k = s.k ... WHERE a.k IS NULL` (t the loaded table, a read nowhere else)
+    as `WHERE NOT EXISTS (SELECT 1 FROM t AS a WHERE a.k = s.k ...)`: the same rows, since a row
+    that matched has a.k equal to a value, so not NULL; returns the query unchanged otherwise."""
+    if not isinstance(query, exp.Select) or query.args.get("where") is None:
+        return query
+    for join in query.args.get("joins") or []:
+        table, on = join.this, join.args.get("on")
+        if (
+            join.side != "LEFT"
+            or join.kind
+            or not isinstance(table, exp.Table)
+            or _key(table) != key
+            or on is None
+        ):
+            continue
+        alias = table.alias_or_name.lower()
+        compared = {  # columns an equality ANDed into ON compares: not NULL on a matched row
+            side.name.lower()
+            for eq in (on.flatten() if isinstance(on, exp.And) else [on])
+            if isinstance(eq, exp.EQ)
+            for side in (eq.this, eq.expression)
+            if isinstance(side, exp.Column) and side.table.lower() == alias
+        }
+        where = query.args["where"].this
+        conjuncts = list(where.flatten()) if isinstance(where, exp.And) else [where]
+        absent = next(
+            (
+                c
+                for c in conjuncts
+                if isinstance(c, exp.Is)
+                and isinstance(c.expression, exp.Null)
+                and isinstance(c.this, exp.Column)
+                and c.this.table.lower() == alias
+                and c.this.name.lower() in compared
+            ),
+            None,
+        )
+        others = [c for c in conjuncts if c is not absent]
+        clauses = [query.args.get(name) for name in ("group", "having", "order", "qualify")]
+        parts = [*query.expressions, *others, *(j for j in query.args["joins"] if j is not join), *clauses]
+        elsewhere = [
+            column
+            for part in parts
+            if part is not None
+            for column in part.find_all(exp.Column)
+            if column.table.lower() == alias
+        ]
+        if absent is None or elsewhere:
+            continue
+        rewritten = query.copy()
+        rewritten.set("joins", [j.copy() for j in query.args["joins"] if j is not join] or None)
+        inner = exp.select("1").from_(table.copy()).where(on.copy())
+        rewritten.set(
+            "where", exp.Where(this=exp.and_(*(c.copy() for c in others), exp.not_(exp.Exists(this=inner))))
+        )
+        return _anti_joins_as_not_exists(rewritten, key)
+    return query
+
+
 def _with_filters(query: exp.Query, filters: list[exp.Expression]) -> exp.Query:
     wrapped = [exp.Anonymous(this=_FILTER, expressions=[f.copy()]) for f in filters]
     return query.where(*wrapped, copy=True)
@@ -862,11 +1061,19 @@ def _with_filters(query: exp.Query, filters: list[exp.Expression]) -> exp.Query:
 
 def _models(state: _State) -> list[ProcedureModel]:
     models: list[ProcedureModel] = []
+    unread = any(issue.code == "DM311" for issue in state.issues)  # the reload may be what failed
     for target in state.targets.values():
+        if not target.loads and target.table is not None and target.emptied is not None and not unread:
+            state.flag("DM308", f"the procedure empties {target.table}, a table it does not reload",
+                       target.emptied)  # fmt: skip
+    # in load order: a model reads the models loaded before it, whatever was truncated first
+    for target in sorted(
+        state.targets.values(), key=lambda t: min((load.line for load in t.loads), default=0)
+    ):
         if not target.loads:
             continue
         lines = tuple(load.line for load in target.loads)
-        queries = [load.query for load in target.loads]
+        queries = _lined_up(state, target)
         query = queries[0]
         for other in queries[1:]:
             query = exp.union(query, other, distinct=False)
@@ -883,7 +1090,45 @@ def _models(state: _State) -> list[ProcedureModel]:
         models.append(ProcedureModel(materialization, query, lines, target.table, target.temp, unique_key))
     for query, line in state.results:
         models.append(ProcedureModel(Materialization.VIEW, query, (line,)))
-    return models
+    return sorted(models, key=lambda model: model.lines[0])
+
+
+def _lined_up(state: _State, target: _Target) -> list[exp.Query]:
+    """Each load's SELECT; when the loads fill different column lists, each lined up to the table's
+    columns in table order, the columns a load does not fill as typed NULLs (DM308 when a column it
+    leaves out has a default, or fills one the table lacks)."""
+    queries = [load.query for load in target.loads]
+    lists = [tuple(p.alias_or_name.lower() for p in s.expressions) for q in queries for s in _selects(q)]
+    if len(set(lists)) <= 1:
+        return queries
+    table = _catalog_table(state, target)
+    full = _default_columns(state, target)
+    types = _column_types(state, target)
+    defaults = (
+        {c.name.lower() for c in table.columns if c.default is not None} if table is not None else set()
+    )
+    line = target.loads[1].line
+    known = {name.lower() for name in full}
+    if not full or any(set(columns) - known for columns in lists):
+        state.flag("DM308", "loads of the same table fill columns the table does not have", line)
+        return queries
+    left_out = sorted({name for name in known & defaults if any(name not in columns for columns in lists)})
+    if left_out:
+        state.flag("DM308", f"a load leaves out {', '.join(left_out)}, which has a default", line)
+    lined = []
+    for query in queries:
+        query = query.copy()
+        for select in _selects(query):
+            given = {p.alias_or_name.lower(): p for p in select.expressions}
+            select.set("expressions", [given.get(name.lower()) or _null(name, types) for name in full])
+        lined.append(query)
+    return lined
+
+
+def _null(name: str, types: dict[str, str]) -> exp.Expression:
+    """`CAST(NULL AS <the column's type>) AS [name]`: a column a load does not fill."""
+    kind = exp.DataType.build(types.get(name.lower(), "nvarchar(max)"), dialect="tsql")
+    return exp.alias_(exp.cast(exp.null(), kind), exp.to_identifier(name, quoted=True))
 
 
 def _vars(routine: Routine, models: list[ProcedureModel], state: _State) -> dict[str, ProcedureVar]:
@@ -961,7 +1206,7 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
                 folder_of = folder
             primary = model.table is None or (routine.key, index) in primaries
             result[(routine.key, index)] = ModelName(name, folder_of, primary)
-        if not plan.enabled or not plan.models:
+        if not plan.enabled:  # an enabled plan without models (DM312) writes no file: no name
             result[(routine.key, -1)] = ModelName(names.claim(routine.name, prefix=prefix), folder)
     return result
 
@@ -1038,16 +1283,34 @@ def convert_procedure(
     published: dict[str, Relation] = {}
     if not plan.enabled:
         return [], issues, published
+    failed: set[str] = set()
+    """Keys (dbo.t, #t) of the tables whose model could not be converted."""
     for index, model in enumerate(plan.models):
         name = names[(key, index)]
         query = _temp_names(model.query, key)
         self_key = model.table.key if model.table is not None else None
+        own_key = self_key or model.temp
+        lost = sorted({_shown(t) for t in model.query.find_all(exp.Table) if _key(t) in failed})
+        if lost:  # it would read a model written disabled, and fail the whole project's compile
+            issues.append(Issue("DM210", f"reads {', '.join(lost)}, which this procedure loads in a model "
+                                "that could not be converted", model.lines[0]))  # fmt: skip
+            if own_key:
+                failed.add(own_key)
+            converted.append(ConvertedModel(model, name, None))
+            continue
         if self_key is not None:
             local[self_key] = _self_relation(model, name.name, relations.get(self_key))
         conversion = convert_view(query, local, target, macros)
         if conversion.sql is None:
-            issues.extend(_at(issue, model.lines[0]) for issue in conversion.errors)
+            issues.extend(_named_temps(_at(issue, model.lines[0]), key) for issue in conversion.errors)
             converted.append(ConvertedModel(model, name, None))
+            if own_key:
+                failed.add(own_key)
+            if self_key is not None:  # the table is no model's: later models are flagged above
+                if self_key in relations:
+                    local[self_key] = relations[self_key]
+                else:
+                    local.pop(self_key)
             continue
         sql = _jinja(conversion.sql, name.name)
         relation = Relation(
@@ -1061,7 +1324,9 @@ def convert_procedure(
         elif self_key is not None and name.primary:
             published[self_key] = local[self_key] = relation
         issues.extend(
-            _at(issue, model.lines[0]) for issue in conversion.warnings if _FILTER not in issue.message
+            _named_temps(_at(issue, model.lines[0]), key)
+            for issue in conversion.warnings
+            if _FILTER not in issue.message
         )
         converted.append(ConvertedModel(model, name, sql, tuple(conversion.columns), conversion.types))
     return converted, issues, published
@@ -1070,6 +1335,17 @@ def convert_procedure(
 def _at(issue: Issue, line: int) -> Issue:
     """A conversion issue placed on the model's first statement line, when it has no line of its own."""
     return issue if issue.line is not None else replace(issue, line=line)
+
+
+def _shown(table: exp.Table) -> str:
+    """The table as a message names it: #name or [schema].[name]."""
+    return _key(table) if _is_temp(table) else str(ObjectName(schema=table.db or "dbo", name=table.name))
+
+
+def _named_temps(issue: Issue, procedure: str) -> Issue:
+    """The issue with the procedure's internal temp table names back as #name."""
+    internal = re.compile(rf"(?i)(?:\bdbo\.)?{_TEMP_PREFIX}{re.escape(snake_case(procedure))}__(\w+)")
+    return replace(issue, message=internal.sub(lambda m: "#" + m.group(1), issue.message))
 
 
 def _self_relation(model: ProcedureModel, name: str, staged: Relation | None) -> Relation:
@@ -1112,16 +1388,26 @@ def _jinja(sql: str, model: str) -> str:
         found = re.search(rf"(?i)\b{_FILTER}\(", sql)
         if found is None:
             return sql
-        depth, end = 1, found.end()
-        while depth:
-            depth += {"(": 1, ")": -1}.get(sql[end], 0)
-            end += 1
+        end = _closing(sql, found.end())
         inner = sql[found.end() : end - 1].strip()
         sql = (
             sql[: found.start()]
             + f"{{% if is_incremental() %}}({inner}){{% else %}}1 = 1{{% endif %}}"
             + sql[end:]
         )
+
+
+_BRACKETS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\(|\)""")
+
+
+def _closing(sql: str, start: int) -> int:
+    """The index just past the `)` closing the bracket opened before start (strings skipped)."""
+    depth = 1
+    for found in _BRACKETS.finditer(sql, start):
+        depth += {"(": 1, ")": -1}.get(found.group(), 0)
+        if depth == 0:
+            return found.end()
+    raise ValueError("an incremental filter's bracket is not closed")
 
 
 def with_defaults(sql: str, variables: dict[str, ProcedureVar]) -> str:

@@ -113,7 +113,7 @@ def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: li
         what = f"temp table {model.temp} of procedure {procedure}"
     else:
         what = f"the rows procedure {procedure} returns"
-    variables = [var for var in plan.vars.values() if f"var('{var.name}'" in (converted.sql or "")]
+    variables = [var for var in plan.variables.values() if f"var('{var.name}'" in (converted.sql or "")]
     return templates.render(
         "project/procedure_model.sql.j2",
         source_ref=where(routine.source),
@@ -123,7 +123,7 @@ def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: li
         warnings=warnings,
         variables=variables,
         config=converted.config,
-        sql=with_defaults(converted.sql or "", plan.vars),
+        sql=with_defaults(converted.sql or "", plan.variables),
     )
 
 
