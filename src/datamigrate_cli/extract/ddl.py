@@ -53,7 +53,7 @@ from .script import (
     split_statements,
 )
 from .tokens import SyntaxProblem, Tokens
-from .types import BASE_TYPES, TYPE_ALIASES
+from .types import BASE_TYPES, TYPE_ALIASES, column_values
 from .types import sizes as _sizes
 
 DEFAULT_SCHEMA = "dbo"
@@ -856,25 +856,7 @@ def _typed_column(
 ) -> Column:
     if "nullable" not in fields and data_type not in BASE_TYPES:
         draft.nullability_from_type.add(name)
-    length, precision, scale = sizes
-    return _trusted_column(
-        {
-            "name": name,
-            "data_type": data_type,
-            "user_type": None,
-            "max_length": length,
-            "precision": precision,
-            "scale": scale,
-            "nullable": fields.get("nullable", True),
-            "identity": fields.get("identity"),
-            "default": fields.get("default"),
-            "computed": None,
-            "persisted": False,
-            "collation": fields.get("collation"),
-            "description": None,
-            "properties": {},
-        }
-    )
+    return _trusted_column(column_values(name, data_type, sizes, fields))
 
 
 def _trusted_column(values: dict) -> Column:

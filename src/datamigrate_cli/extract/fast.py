@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .script import STATEMENT_STARTS
-from .types import BASE_TYPES, TYPE_ALIASES, sizes
+from .types import BASE_TYPES, TYPE_ALIASES, column_values, sizes
 
 # A name as sqlglot's T-SQL tokenizer gives it: [bracketed] (no `]]` escape: too rare to handle
 # here) or bare. Bare words are possessive so that a regex never splits one word into two.
@@ -352,22 +352,7 @@ def _plain_column(match: re.Match) -> ColumnRead:
 def _column_read(match: re.Match, name: str, fields: dict, constraints: tuple) -> ColumnRead:
     """The column as `ddl._column` builds it from the same name, type, size and options."""
     base, length, precision, scale, built_in = _column_type(*match.group("type", "first", "second", "max"))
-    values = {
-        "name": name,
-        "data_type": base,
-        "user_type": None,
-        "max_length": length,
-        "precision": precision,
-        "scale": scale,
-        "nullable": fields.get("nullable", True),
-        "identity": fields.get("identity"),
-        "default": fields.get("default"),
-        "computed": None,
-        "persisted": False,
-        "collation": fields.get("collation"),
-        "description": None,
-        "properties": {},
-    }
+    values = column_values(name, base, (length, precision, scale), fields)
     return ColumnRead(values, "nullable" not in fields and not built_in, constraints)
 
 

@@ -32,3 +32,25 @@ def sizes(
     if base in {"float", "real"}:
         return None, first, None
     return first, None, None
+
+
+def column_values(name: str, data_type: str, sizes: tuple[int | None, ...], fields: dict) -> dict:
+    """A table column's Catalog fields, as CREATE TABLE gives them (the grammar and the fast path
+    build the same Column from this): `fields` holds what its options said (nullable, identity, ...)."""
+    length, precision, scale = sizes
+    return {
+        "name": name,
+        "data_type": data_type,
+        "user_type": None,
+        "max_length": length,
+        "precision": precision,
+        "scale": scale,
+        "nullable": fields.get("nullable", True),
+        "identity": fields.get("identity"),
+        "default": fields.get("default"),
+        "computed": None,
+        "persisted": False,
+        "collation": fields.get("collation"),
+        "description": None,
+        "properties": {},
+    }
