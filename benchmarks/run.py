@@ -111,8 +111,13 @@ def work_validate(project: Path) -> dict:
     shutil.rmtree(project / "target", ignore_errors=True)
     with Clock() as clock:
         report = validate_project(project, Level.COMPILE)
-    summary = report.to_json()["summary"]
-    return {**clock.times, "ok": report.ok, "models": summary["models"], "tests": summary["tests_compiled"]}
+    summary = report.summary()
+    return {
+        **clock.times,
+        "ok": report.ok,
+        "models": summary["model"]["total"],
+        "tests": summary["test"]["total"],
+    }
 
 
 def work_dbt_compile(project: Path) -> dict:

@@ -59,3 +59,18 @@ def test_harness_smoke_run(tmp_path: Path) -> None:
 def test_generator_is_deterministic() -> None:
     assert synth.schema_script(30) == synth.schema_script(30)
     assert synth.schema_script(30)[0] != synth.schema_script(30, seed=8)[0]
+
+
+def test_harness_runs_the_dbt_stages(tmp_path: Path) -> None:
+    """validate and bare dbt compile, on a project small enough to compile in seconds."""
+    stages = ["extract", "generate", "validate", "dbt_compile"]
+    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "3", "--runs", "1",
+               "--dbt-max", "3", "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+               "--stages", *stages]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (entry,) = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["results"]
+    validate, compiled = entry["stages"]["validate"], entry["stages"]["dbt_compile"]
+    assert validate["ok"] is True and validate["models"] >= 3 and validate["tests"] > 3
+    assert compiled["ok"] is True and compiled["nodes"] >= validate["models"] + validate["tests"]
+    assert entry["ratios"]["validate_vs_dbt_compile_time"] > 0
