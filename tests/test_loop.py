@@ -140,6 +140,15 @@ def test_after_check(has_llm, failures, draft, max_repairs, expected) -> None:
     assert loop.after_check({"options": options, "failures": failures, "drafts": drafts}) == expected
 
 
+@pytest.mark.parametrize(("checks", "expected"), [(1, "repair"), (2, "repair"), (3, "flag")])
+def test_after_check_bounds_the_rounds(checks, expected) -> None:
+    """A model failing for the first time in a late round (a view whose input was just repaired)
+    still ends the loop after `max_repairs` rounds."""
+    options = _options(llm=ScriptedFakeLLM({}), max_repairs=2)
+    state = {"options": options, "failures": {"m.sql": "boom"}, "drafts": {"m.sql": FAILED}, "checks": checks}
+    assert loop.after_check(state) == expected
+
+
 # ------------------------------------------------------------------------- candidates and prompts
 def test_candidates_are_views_and_table_functions_with_the_models_they_may_read(catalog) -> None:
     found = candidates(_state(catalog, _options()))
@@ -457,3 +466,30 @@ def test_a_procedure_the_rules_flagged_goes_to_the_language_model(tmp_path: Path
     assert walked.status == Status.CONVERTED_WITH_WARNINGS and _codes(walked) == ["DM601"]
     written = (tmp_path / "p" / path).read_text(encoding="utf-8")
     assert "enabled=false" not in written and "ref('stg_dbo__visit')" in written
+
+
+def test_flag_disables_procedure_models_that_fail_or_read_a_disabled_model(tmp_path: Path) -> None:
+    script = tmp_path / "load.sql"
+    script.write_text(
+        "CREATE TABLE dbo.t (a int NOT NULL, b int NULL)\nGO\nCREATE TABLE dbo.r (a int NOT NULL)\nGO\n"
+        "CREATE TABLE dbo.r2 (b int NULL)\nGO\nCREATE VIEW dbo.v1 AS SELECT a, b FROM dbo.t\nGO\n"
+        "CREATE PROCEDURE dbo.load_r AS\nTRUNCATE TABLE dbo.r;\nINSERT INTO dbo.r (a) SELECT a FROM dbo.v1;\n"
+        "TRUNCATE TABLE dbo.r2;\nINSERT INTO dbo.r2 (b) SELECT b FROM dbo.t;\nGO\n",
+        encoding="utf-8",
+    )
+    catalog, _ = extract_scripts([script])
+    state = _state(catalog, _options(check=True), through=("analyze", "plan", "convert", "render"))
+    view, load = _object(state["objects"], "[dbo].[v1]"), _object(state["objects"], "[dbo].[load_r]")
+    r, r2 = load.paths
+    assert "ref('v1')" in state["files"][r] and load.status == Status.CONVERTED
+
+    update = loop.flag(state | {"failures": {view.path: "boom", r2: "type clash"}})
+    disabled = {path for path, text in update["files"].items() if "config(enabled=false)" in text}
+    assert {view.path, r, r2} <= disabled
+    loaded = _object(update["objects"], "[dbo].[load_r]")
+    assert loaded.status == Status.NEEDS_REVIEW
+    assert [(i.code, i.message) for i in loaded.reasons] == [
+        ("DM603", "failed the check: type clash"),
+        ("DM604", "reads v1, which failed the check and is disabled"),
+    ]
+    assert _codes(_object(update["objects"], "[dbo].[v1]")) == ["DM603"]

@@ -45,11 +45,15 @@ def after_render(state: GenerateState) -> Literal["check", "write"]:
 
 
 def after_check(state: GenerateState) -> Literal["repair", "flag", "write"]:
-    """write when every model passed; repair while a failing model has repairs left; else flag."""
+    """write when every model passed; repair while a failing model has repairs left and rounds
+    remain (a model may fail for the first time in a late round: `max_repairs` bounds the rounds
+    too); else flag."""
     options = state["options"]
     drafts = state.get("drafts", {})
     if not state.get("failures"):
         return "write"
+    if state.get("checks", 1) > options.max_repairs:
+        return "flag"
     failing = [draft for draft in drafts.values() if draft.error is not None and draft.flag is None]
     repairable = [d for d in failing if d.repairs < options.max_repairs and d.llm_failure is None]
     return "repair" if options.llm is not None and repairable else "flag"
@@ -183,13 +187,46 @@ def flag(state: GenerateState) -> GenerateState:
         disabled = newly
     update = _apply(state, drafts)
     others = {p: e for p, e in state.get("failures", {}).items() if p not in drafts}
-    objects = [_note_failure(o, others[o.path]) if o.path in others else o for o in update["objects"]]
+    disabled = {d.candidate.model for d in drafts.values() if d.flag is not None}
+    files, objects = _disable_the_rest(update["files"], update["objects"], others, disabled)
+    staging = {p: e for p, e in others.items() if not p.startswith(_MARTS)}
+    objects = [_note_failure(o, staging[o.path]) if o.path in staging else o for o in objects]
     if PROJECT_WIDE in others:
         objects.append(
             ObjectResult("project", state["options"].project_name, Status.NEEDS_REVIEW,
                          reasons=(Issue("DM603", f"the project failed the check: {others[PROJECT_WIDE]}"),))
         )  # fmt: skip
-    return {"drafts": drafts, "files": update["files"], "objects": objects}
+    return {"drafts": drafts, "files": files, "objects": objects}
+
+
+_MARTS = "models/marts/"
+_DISABLED = "{{ config(enabled=false) }}"
+
+
+def _disable_the_rest(
+    files: dict[str, str], objects: list[ObjectResult], failures: dict[str, str], disabled: set[str]
+) -> tuple[dict[str, str], list[ObjectResult]]:
+    """The rules' models outside the loop's drafts (a procedure's models): disabled when they failed
+    the check (DM603) or read a disabled model (DM604), until none is left. Staging models stay
+    enabled: every model reads them (see `_note_failure`)."""
+    files, objects = dict(files), list(objects)
+    owner = {path: i for i, o in enumerate(objects) for path in (o.paths or (o.path,)) if path}
+    found = {p: Issue("DM603", f"failed the check: {e}") for p, e in failures.items() if p.startswith(_MARTS)}
+    while found:
+        for path, issue in sorted(found.items()):
+            files[path] = f"{_DISABLED}\n-- datamigrate: disabled, {issue}\n{files[path]}"
+            disabled.add(Path(path).stem)
+            if path in owner:
+                obj = objects[owner[path]]
+                objects[owner[path]] = replace(obj, status=Status.NEEDS_REVIEW, reasons=(*obj.reasons, issue))
+        found = {}
+        for path, text in sorted(files.items()):
+            if not path.startswith(_MARTS) or not path.endswith(".sql") or "config(enabled=false)" in text:
+                continue
+            read = sorted(model for model in disabled if _refs(text, model))
+            if read:
+                found[path] = Issue("DM604", f"reads {read[0]}, which failed the check and is disabled")
+    return files, objects
 
 
 def _refs(text: str, model: str) -> bool:
