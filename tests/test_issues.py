@@ -103,6 +103,8 @@ EXPECTED = [
     ("[dbo].[Event]", "DM101", None),
     ("[dbo].[Missing]", "DM210", "JOIN dbo.NotThere"),
     ("[dbo].[Odd]", "DM216", "SOUNDEX_PLUS("),
+    ("[dbo].[OddRows]", "DM216", "SOUNDEX_PLUS("),  # an inline function's body keeps its lines
+    ("[dbo].[OddRows]", "DM404", None),
     ("[dbo].[Totals]", "DM215", "WITH ROLLUP"),
     ("[dbo].[Broken]", "DM906", "WHERE"),
     ("[dbo].[Formatted]", "DM203", "FORMAT(p.Amount"),

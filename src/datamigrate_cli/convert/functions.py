@@ -75,6 +75,7 @@ def function_as_view(routine: Routine) -> tuple[View | None, Issue | None, list[
     if not found:
         return None, Issue("DM401", "the RETURN (SELECT ...) of this function could not be found"), []
     body = _unwrap(found.group(1).strip().rstrip(";"))
+    lines_before = routine.definition[: found.start(1) + found.group(1).find(body)].count("\n")
     notes = []
     for parameter in routine.parameters:
         body = re.sub(
@@ -82,7 +83,8 @@ def function_as_view(routine: Routine) -> tuple[View | None, Issue | None, list[
         )
         notes.append(Issue("DM404", f"parameter {parameter.name} fixed at its default, {parameter.default}"))
     name = routine.name
-    definition = f"CREATE VIEW [{name.schema_}].[{name.name}] AS\n{body}"
+    # the body stays on its own lines, so issues found in the view point into the function
+    definition = f"CREATE VIEW [{name.schema_}].[{name.name}] AS" + ("\n" * lines_before or " ") + body
     view = View(name=name, definition=definition, description=routine.description, source=routine.source)
     return view, None, notes
 
