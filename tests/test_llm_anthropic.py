@@ -73,7 +73,6 @@ CASES = {
     "500 every time": ((reply(500, "error_500.json"),), "HTTP 500, after 2 retries", 3),
     "529 overloaded": ((reply(529, "error_529.json", {"retry-after": "0.01"}),), "HTTP 529, after 2 retries", 3),
     "529 then answer": ((reply(529, "error_529.json", {"retry-after": "0.01"}), OK), None, 2),
-    "401 bad key": ((reply(401, "error_401.json"),), "HTTP 401", 1),
     "timeout": ((timeout,), "did not answer within 5s", 3),
     "not json": ((reply(200, body=b"<html>502 Bad Gateway</html>"),), "not a Messages API message", 1),
     "broken json": ((lambda r: httpx2.Response(200, content=b'{"id": "msg_', headers={"content-type": "application/json"}),), "could not be read", 1),
@@ -93,6 +92,15 @@ def test_the_client_answers_or_raises_one_readable_error(case: str) -> None:
             client.complete("system", "prompt")
         assert SECRET not in str(raised.value) and "\n" not in str(raised.value)
     assert len(transport.requests) == requests
+
+
+def test_a_refused_key_stops_the_run_in_one_line(catalog, tmp_path: Path) -> None:
+    """401: every call would be refused alike, so the run stops instead of asking for each object."""
+    transport = Recorded(reply(401, "error_401.json"))
+    with pytest.raises(InputError, match=r"refused the key \(HTTP 401\): check ANTHROPIC_API_KEY") as raised:
+        generate(catalog, tmp_path / "p", project_name="loop", llm=transport.client())
+    assert SECRET not in str(raised.value) and "\n" not in str(raised.value)
+    assert len(transport.requests) == 1 and not (tmp_path / "p").exists()
 
 
 def test_the_request_is_a_messages_api_call_with_the_key_only_in_its_header() -> None:

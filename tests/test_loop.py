@@ -196,6 +196,12 @@ def test_a_prompt_holds_sql_text_and_schema_metadata_never_data(catalog) -> None
             "{{ config(materialized='table') }}\nselect 1",
         ),
         ("```sql\nselect 1\n```\n```sql\nselect 2\n```", "select 1"),
+        ("```sql\n-- the archive, renamed\nselect 1\n```", "-- the archive, renamed\nselect 1"),
+        ("```sql\n(select 1) union all (select 2)\n```", "(select 1) union all (select 2)"),
+        (
+            "```sql\nselect a from {{ source('s', 't') }} where b > {{ var('least', 1) }} and c < (select max(c) from {{ this }})\n```",
+            "select a from {{ source('s', 't') }} where b > {{ var('least', 1) }} and c < (select max(c) from {{ this }})",
+        ),
     ],
 )
 def test_sql_from_reply(reply, expected) -> None:
@@ -208,7 +214,16 @@ def test_sql_from_reply(reply, expected) -> None:
         ("select 1", "no ```sql block"),
         ("```sql\ndelete from customer\n```", "not a SELECT"),
         ("```sql\n\n```", "not a SELECT"),
-        ("```sql\nselect '{{ env_var(\"ANTHROPIC_API_KEY\") }}' as k\n```", "environment variable"),
+        # the model runs in dbt, where Jinja could read the API key or run queries: only ref() & co. pass
+        ("```sql\nselect '{{ env_var(\"ANTHROPIC_API_KEY\") }}' as k\n```", "Jinja other than"),
+        ("```sql\nselect '{{ (env_var)(\"ANTHROPIC_API_KEY\") }}' as k\n```", "Jinja other than"),
+        (
+            "```sql\nwith a as (select 1) {% set e = env_var %} select '{{ e(\"K\") }}' as k\n```",
+            "Jinja other than",
+        ),
+        ('```sql\nselect 1 as a {{ run_query("drop table x") }}\n```', "Jinja other than"),
+        ("```sql\nselect 1 from {{ ref('x') ~ env_var('K') }}\n```", "Jinja other than"),
+        ("```sql\n{{ config(materialized=env_var('K')) }}\nselect 1\n```", "Jinja other than"),
     ],
 )
 def test_sql_from_reply_rejects(reply, why) -> None:
@@ -274,12 +289,12 @@ def test_check_runs_dbt_and_records_each_failing_model(catalog) -> None:
 )
 def test_check_blames_the_model_dbt_stops_at(catalog, sql, error) -> None:
     """Jinja errors, missing refs, undefined macros (which stop dbt's whole compile) and SQL
-    syntax errors each come back as the failing model's error, not as a failed run."""
-    fake = ScriptedFakeLLM(
-        {"[shop].[Legacy]": [f"```sql\n{sql}\n```"], "[shop].[VisitCounts]": [GOOD_COUNTS]}
-    )
+    syntax errors each come back as the failing model's error, not as a failed run. (A reply with
+    such Jinja is refused before the check; the draft is set here as a model file could hold it.)"""
+    fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
     state = _state(catalog, _options(llm=fake, check=True))
     state |= loop.llm_convert(state)
+    state["drafts"] = {**state["drafts"], LEGACY: replace(state["drafts"][LEGACY], sql=sql)}
     state |= loop.render(state)
     update = loop.check(state)
     assert list(update["failures"]) == [LEGACY]

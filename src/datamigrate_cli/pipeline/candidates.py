@@ -130,6 +130,7 @@ def view_candidates(state: GenerateState) -> list[Candidate]:
 def function_candidates(state: GenerateState) -> list[Candidate]:
     """Table-valued functions the rules did not convert (scalar functions become macros, not models)."""
     taken = {plan.model for plan in state["staging"]} | set(state["view_models"].values())
+    taken |= {name.name for name in state["procedure_names"].values()}
     models = NameSpace(taken)
     names = _source_names(state)
     found = []

@@ -17,6 +17,13 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 PROVIDERS = ("anthropic",)
 MAX_TOKENS = 4096
 
+_STRING = r"(?:'[^'{}]*'|\"[^\"{}]*\")"
+_VALUE = rf"(?:{_STRING}|-?\d+(?:\.\d+)?|none|true|false|None|True|False)"
+_ALLOWED_JINJA = re.compile(
+    rf"\{{\{{\s*(?:(?:ref|source|var)\(\s*{_STRING}(?:\s*,\s*{_VALUE})?\s*\)|this)\s*\}}\}}"
+    rf"|\{{\{{\s*config\((?:\s*\w+\s*=\s*(?:{_VALUE}|\[[^\]{{}}]*\])\s*,?)*\s*\)\s*\}}\}}"
+)
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/|\(|\{\{\s*config\(.*?\)\s*\}\})*", re.DOTALL)
 _FENCED = re.compile(r"```[ \t]*(?:sql|jinja|jinja2)?[ \t]*\n(.*?)```", re.IGNORECASE | re.DOTALL)
 
 
@@ -29,7 +36,8 @@ class LLMClient(Protocol):
     """Who writes the SQL, for header comments and the report: 'anthropic claude-…'."""
 
     def complete(self, system: str, prompt: str) -> str:
-        """The model's reply text to one prompt. Raises LLMError."""
+        """The model's reply text to one prompt. Raises LLMError (this object gets no answer) or
+        InputError (no call can succeed: the key is refused)."""
         ...
 
 
@@ -39,10 +47,13 @@ def sql_from_reply(reply: str) -> str:
     if found is None:
         raise LLMError("the reply holds no ```sql block")
     sql = found.group(1).strip().rstrip(";").rstrip()
-    if not re.match(r"(\{\{.*?\}\}\s*)*(select|with)\b", sql, re.IGNORECASE | re.DOTALL):
+    leading = _LEADING.match(sql).end()  # comments, config() and opening parentheses before the query
+    if not re.match(r"(select|with)\b", sql[leading:], re.IGNORECASE):
         raise LLMError("the reply's SQL block is not a SELECT")
-    if re.search(r"\benv_var\s*\(", sql):  # a generated model must not read the environment (secrets)
-        raise LLMError("the reply's SQL reads an environment variable (env_var)")
+    if re.search(r"\{[{%#]", _ALLOWED_JINJA.sub("", sql)):
+        # the model runs inside dbt, where Jinja can read the environment (the API key) or run
+        # queries: only ref(), source(), var(), config() and this are let through
+        raise LLMError("the reply's SQL holds Jinja other than ref(), source(), var() or config()")
     return sql
 
 
@@ -86,6 +97,11 @@ class AnthropicClient:
             )
         except anthropic.APITimeoutError:
             raise LLMError(f"the Anthropic API did not answer within {self._timeout:g}s") from None
+        except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+            # every other call would be refused the same way: stop the run, not one object
+            raise InputError(
+                f"the Anthropic API refused the key (HTTP {exc.status_code}): check {API_KEY_VARIABLE}"
+            ) from None
         except anthropic.RateLimitError:
             raise LLMError(f"rate limited by the Anthropic API (429), {self._retried}") from None
         except anthropic.APIStatusError as exc:
