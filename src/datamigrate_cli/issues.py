@@ -277,11 +277,6 @@ DOCS_PATH = "docs/issue-codes.md"
 """Where the generated docs live, from the repository root (the report links to it)."""
 
 
-def code(code: str) -> Code:
-    """The catalogue entry for `code`. Raises KeyError for a code the catalogue lacks."""
-    return CATALOGUE[code]
-
-
 def worst(issues: Iterable[Issue]) -> Severity | None:
     """The most severe severity among `issues`, or None when there are none."""
     found = {issue.severity for issue in issues}

@@ -12,6 +12,7 @@ from sqlglot.errors import SqlglotError
 from ..catalog import Catalog, RoutineKind, SourceRef, Table, View
 from ..convert.functions import function_as_macro, function_as_view
 from ..convert.naming import RESERVED, NameSpace, snake_case
+from ..convert.procedures import name_models
 from ..convert.types import type_issues
 from ..convert.views import (
     Relation,
@@ -109,7 +110,7 @@ def plan(state: GenerateState) -> GenerateState:
     for view in state["views"]:
         prefix = "" if view.name.schema_.lower() == "dbo" else f"{snake_case(view.name.schema_)}__"
         view_models[view.name.key] = models.claim(view.name.name, prefix=prefix)
-    procedure_names = procedures.plan_procedures(state["procedures"], models)
+    procedure_names = name_models(state["procedures"], models)
     return {"staging": staging, "relations": relations, "view_models": view_models,
             "procedure_names": procedure_names}  # fmt: skip
 

@@ -6,14 +6,12 @@ nodes.py calls one function per node; the rules themselves are in convert/proced
 from __future__ import annotations
 
 from ..catalog import Catalog, RoutineKind
-from ..convert.naming import NameSpace
 from ..convert.procedures import (
     ConvertedModel,
     ModelName,
     ProcedureConversion,
     ProcedurePlan,
     convert_procedure,
-    name_models,
     order_plans,
     recognise,
     with_defaults,
@@ -30,10 +28,6 @@ LITERAL_MACRO = "macros/datamigrate_procedures.sql"
 def analyze_procedures(catalog: Catalog) -> list[ProcedurePlan]:
     """Each procedure of the Catalog, recognised."""
     return [recognise(r, catalog) for r in catalog.routines if r.kind == RoutineKind.PROCEDURE]
-
-
-def plan_procedures(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str, int], ModelName]:
-    return name_models(plans, names)
 
 
 def convert_procedures(
