@@ -118,3 +118,10 @@ def test_validate_at_parse_level(tmp_path: Path) -> None:
     assert result.returncode == 2 and "did you mean 'parse'" in result.stderr
     result = run("validate", str(project), "--level", "parse", "--format", "json")
     assert result.returncode == 1 and not json.loads(result.stdout)["parsed"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--llm-model", "claude-x"), ("--max-repairs", "1")])
+def test_language_model_options_need_llm(tmp_path: Path, option: str, value: str) -> None:
+    result = run("generate", str(tmp_path / "schema.json"), "-o", str(tmp_path / "p"), option, value)
+    assert result.returncode == 2 and "only applies with --llm anthropic" in result.stderr
+    assert option in result.stderr and "Traceback" not in result.stderr and not (tmp_path / "p").exists()

@@ -66,12 +66,12 @@ LlmModelOption = Annotated[
     typer.Option("--llm-model", help=f"The model to ask (default {DEFAULT_MODEL}).", rich_help_panel=_LOOP),
 ]
 MaxRepairsOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--max-repairs",
         min=0,
         help="With --llm: how many times one failing model is sent back to be repaired before it is "
-        "written disabled.",
+        "written disabled (default 2).",
         rich_help_panel=_LOOP,
     ),
 ]
@@ -301,7 +301,7 @@ def generate(
     check: CheckOption = False,
     llm: LlmOption = None,
     llm_model: LlmModelOption = None,
-    max_repairs: MaxRepairsOption = 2,
+    max_repairs: MaxRepairsOption = None,
 ) -> None:
     """Generate a dbt project from a schema snapshot.
 
@@ -311,7 +311,7 @@ def generate(
     """
     from .generate import generate as run_generate
 
-    client = _llm_client(llm, llm_model)
+    client, max_repairs = _llm_client(llm, llm_model, max_repairs)
     catalog = _read_snapshot(snapshot)
     with err.status("Generating the dbt project"):
         result = run_generate(
@@ -389,7 +389,7 @@ def migrate(
     check: CheckOption = False,
     llm: LlmOption = None,
     llm_model: LlmModelOption = None,
-    max_repairs: MaxRepairsOption = 2,
+    max_repairs: MaxRepairsOption = None,
 ) -> None:
     """Extract, generate and validate in one go; the snapshot is kept in the project folder.
 
@@ -398,7 +398,7 @@ def migrate(
     from .generate import generate as run_generate
 
     chosen = _level(level, sample_rows, keep=False)
-    client = _llm_client(llm, llm_model)
+    client, max_repairs = _llm_client(llm, llm_model, max_repairs)
     catalog, summary = _read_scripts(ddl)
     out.print(
         f"[bold]extract[/bold]   {len(catalog.tables)} tables, {len(catalog.views)} views, "
@@ -415,14 +415,17 @@ def migrate(
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.PROBLEMS_FOUND)
 
 
-def _llm_client(provider: str | None, model: str | None):
+def _llm_client(provider: str | None, model: str | None, max_repairs: int | None):
+    """The language model client and the repairs it may make; the LLM options only with --llm."""
     from .pipeline.llm import PROVIDERS, llm_client
 
     if provider is None:
-        if model is not None:
-            raise typer.BadParameter("only applies with --llm anthropic", param_hint="--llm-model")
-        return None
-    return llm_client(_choice(provider, list(PROVIDERS), "--llm"), model, os.environ)
+        for value, option in ((model, "--llm-model"), (max_repairs, "--max-repairs")):
+            if value is not None:
+                raise typer.BadParameter("only applies with --llm anthropic", param_hint=option)
+        return None, 0
+    client = llm_client(_choice(provider, list(PROVIDERS), "--llm"), model, os.environ)
+    return client, 2 if max_repairs is None else max_repairs
 
 
 @app.command()
