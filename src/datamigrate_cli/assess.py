@@ -11,7 +11,6 @@ estimate from the EFFORT_HOURS table, not a measurement.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
@@ -19,6 +18,7 @@ from enum import StrEnum
 
 from . import __version__
 from .catalog import Catalog, SourceRef
+from .convert.procedures import tokens as tsql_tokens
 from .issues import Severity, worst
 from .pipeline.graph import run_pipeline
 from .pipeline.state import GenerateOptions, ObjectResult, Status
@@ -93,16 +93,6 @@ that convert cleanly, or with information only, take none."""
 
 
 # ------------------------------------------------------------------------- token scan
-_TOKEN = re.compile(
-    r"""
-      (?P<string>N?'(?:[^']|'')*'?)
-    | (?P<name>"(?:[^"]|"")*"?|\[(?:[^\]]|\]\])*\]?)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<word>[A-Za-z_@#][\w@#$]*)
-    | (?P<punct>[().;=,])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _STATEMENTS = frozenset({
     "select", "insert", "update", "delete", "merge", "set", "declare", "if", "while", "exec", "execute",
     "return", "print", "raiserror", "throw", "truncate", "open", "fetch", "close", "deallocate", "break",
@@ -121,18 +111,18 @@ _SET_OPERATORS = {"union", "all", "except", "intersect"}
 
 
 def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, text) of each token outside comments; words lower-cased, quoted names unquoted
-    (a quoted name is never a keyword, a temp table or a variable)."""
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "comment":
-            continue
-        value = match.group()
-        if kind == "word":
-            value = value.lower()
-        elif kind == "name":
-            value = value[1:-1].replace("]]", "]").replace('""', '"').lower()
-        yield kind, value
+    """(kind, text) of each token outside comments, read as the procedure converter reads them;
+    words lower-cased, quoted names unquoted (a quoted name is never a keyword, a temp table or a
+    variable), every other mark `punct`."""
+    for token in tsql_tokens(text):
+        if token.kind == "word":
+            yield "word", token.word.lower()
+        elif token.kind == "quoted":
+            yield "name", text[token.start + 1 : token.end - 1].replace("]]", "]").replace('""', '"').lower()
+        elif token.kind == "string":
+            yield "string", token.word
+        else:
+            yield "punct", token.word
 
 
 def _body_start(tokens: list[tuple[str, str]]) -> int:

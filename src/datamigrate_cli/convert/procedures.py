@@ -18,6 +18,7 @@ an error-severity issue gets its models written disabled.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -29,7 +30,7 @@ from ..catalog import Catalog, ObjectName, Routine, Table
 from ..issues import Issue, Severity
 from ..targets import Target
 from .naming import NameSpace, snake_case
-from .views import Relation, convert_view, referenced_names, sqlserver_type
+from .views import Relation, convert_view, error_line, referenced_names, sqlserver_type
 
 _VAR = "__dm_var_{}__"
 _VAR_LITERAL = re.compile(r"'__dm_var_(\w+?)__'")
@@ -133,7 +134,7 @@ _TRANSACTION = {"TRAN", "TRANSACTION", "DISTRIBUTED"}
 
 
 @dataclass(frozen=True)
-class _Token:
+class Token:
     kind: str
     word: str
     """Upper-cased text for words, the character otherwise."""
@@ -155,7 +156,7 @@ class Step:
         return any(kind in kinds for kind, _ in self.context)
 
 
-def _tokens(text: str):
+def tokens(text: str) -> Iterator[Token]:
     """The text's tokens, comments left out; block comments nest, as in T-SQL."""
     position = 0
     while True:
@@ -168,7 +169,7 @@ def _tokens(text: str):
         position = found.end()
         if found.lastgroup != "comment":
             word = found.group().upper() if found.lastgroup == "word" else found.group()
-            yield _Token(found.lastgroup, word, found.start(), found.end())
+            yield Token(found.lastgroup, word, found.start(), found.end())
 
 
 def _comment_end(text: str, start: int) -> int:
@@ -186,7 +187,7 @@ class _Reader:
     def __init__(self, text: str, first_line: int) -> None:
         self.text = text
         self.first_line = first_line
-        self.tokens = list(_tokens(text))
+        self.tokens = list(tokens(text))
         self.pos = 0
         self.steps: list[Step] = []
 
@@ -196,7 +197,7 @@ class _Reader:
             return ""
         return self.tokens[index].word
 
-    def line(self, token: _Token) -> int:
+    def line(self, token: Token) -> int:
         return self.first_line + self.text.count("\n", 0, token.start)
 
     def block(self, context: tuple) -> None:
@@ -389,7 +390,7 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
             _step(state, step, steps)
         except SqlglotError as exc:
             # sqlglot could not build or render a tree the rules made: reported, never a traceback
-            state.flag("DM311", f"{step.kind} statement could not be analysed: {_first_line(exc)}", step.line)
+            state.flag("DM311", f"{step.kind} statement could not be analysed: {error_line(exc)}", step.line)
     for key, (update_line, _) in state.updates.items():
         state.flag("DM308", f"UPDATE of {key} is not followed by the INSERT that would make it an upsert",
                    update_line)  # fmt: skip
@@ -434,7 +435,7 @@ def _parse(state: _State, step: Step) -> exp.Expression | None:
     try:
         return sqlglot.parse_one(step.text, read="tsql")
     except SqlglotError as exc:
-        state.flag("DM311", f"{step.kind} statement does not parse: {_first_line(exc)}", step.line)
+        state.flag("DM311", f"{step.kind} statement does not parse: {error_line(exc)}", step.line)
         return None
 
 
@@ -1415,7 +1416,3 @@ def with_defaults(sql: str, variables: dict[str, ProcedureVar]) -> str:
     for var in variables.values():
         sql = sql.replace(f"var('{var.name}', none)", f"var('{var.name}', {var.default})")
     return sql
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -77,9 +77,7 @@ def parse_view(view: View) -> exp.Query | Issue:
     except SqlglotError as exc:
         errors = getattr(exc, "errors", None) or [{}]
         line = _absolute(errors[0].get("line"), first_line)
-        message = (
-            _first_line(exc) if line is None else re.sub(r"\s*Line \d+, Col: \d+\.", "", _first_line(exc))
-        )
+        message = error_line(exc) if line is None else re.sub(r"\s*Line \d+, Col: \d+\.", "", error_line(exc))
         return Issue("DM906", f"sqlglot could not parse the view: {message}", line)
     query = statement.expression if isinstance(statement, exp.Create) else None
     if not isinstance(query, exp.Query):
@@ -146,7 +144,7 @@ def convert_view(
         qualified = annotate(query, schema)
     except (OptimizeError, SqlglotError) as exc:
         result.errors.append(
-            Issue("DM211", f"a column could not be resolved against the Catalog: {_first_line(exc)}")
+            Issue("DM211", f"a column could not be resolved against the Catalog: {error_line(exc)}")
         )
         return result
 
@@ -177,7 +175,7 @@ def convert_view(
         sqlglot.parse_one(sql, read=target.dialect)
     except SqlglotError as exc:
         result.errors.append(
-            Issue("DM214", f"the converted SQL does not parse as {target.dialect}: {_first_line(exc)}")
+            Issue("DM214", f"the converted SQL does not parse as {target.dialect}: {error_line(exc)}")
         )
         return result
     sql = escape_jinja(sql)
@@ -447,5 +445,6 @@ def _absolute(line: int | None, first_line: int | None) -> int | None:
     return None if line is None or first_line is None else first_line + line - 1
 
 
-def _first_line(exc: Exception) -> str:
+def error_line(exc: Exception) -> str:
+    """An exception's first line, for an issue message (its type when it says nothing)."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
