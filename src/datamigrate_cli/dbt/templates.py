@@ -6,8 +6,12 @@ from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
+
+if TYPE_CHECKING:
+    from ..catalog import SourceRef
 
 
 def templates_root() -> Traversable:
@@ -48,3 +52,21 @@ def static(name: str) -> str:
     for part in name.split("/"):
         path = path / part
     return path.read_text(encoding="utf-8")
+
+
+def where(source: SourceRef | None) -> str:
+    """Where an object came from, as a model's header says it: file:line, or the source database."""
+    return str(source) if source is not None else "the source database"
+
+
+def disabled_model(kind: str, name: str, source: SourceRef | None, reasons, original: str) -> str:
+    """A model written disabled: what it came from, the `reasons` (Issues) and the original T-SQL in a
+    comment, which nothing in the T-SQL can close."""
+    return render(
+        "project/disabled_model.sql.j2",
+        kind=kind,
+        object=name,
+        source_ref=where(source),
+        reasons=reasons,
+        original=original.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }"),
+    )

@@ -14,14 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..catalog import SourceRef, write_snapshot
+from ..catalog import write_snapshot
 from ..dbt import templates
 from ..dbt.project import SNAPSHOT, write_project
 from ..errors import DbtError, OutputError
 from ..issues import Issue
 from ..report import report_json, report_markdown
 from . import nodes
-from .candidates import SYSTEM, Author, Candidate, Draft, candidates, convert_prompt, repair_prompt
+from .candidates import SYSTEM, Author, Draft, candidates, convert_prompt, repair_prompt
 from .llm import LLMError, sql_from_reply
 from .state import GenerateState, ObjectResult, Status
 
@@ -293,30 +293,16 @@ def _overlay(draft: Draft, before: ObjectResult, author: str) -> tuple[str | Non
     if draft.flag is not None:
         reasons = (draft.flag, *candidate.issues, *failure)
         after = replace(before, status=Status.NEEDS_REVIEW, reasons=reasons, **placed)
-        return _disabled(candidate, reasons), after
+        return templates.disabled_model(
+            candidate.kind, candidate.name, candidate.source, reasons, candidate.tsql
+        ), after
     if draft.author == Author.LLM:
         text = templates.render(
             "project/llm_model.sql.j2", kind=candidate.kind, object=candidate.name, author=author,
-            source_ref=_where(candidate.source), repairs=draft.repairs, sql=draft.sql,
+            source_ref=templates.where(candidate.source), repairs=draft.repairs, sql=draft.sql,
         )  # fmt: skip
         repaired = f", repaired {draft.repairs} time(s) after failing the check" if draft.repairs else ""
         reason = Issue("DM601", f"written by {author}{repaired}; review it")
         return text, replace(before, status=Status.CONVERTED_WITH_WARNINGS, reasons=(reason,), **placed)
     new = tuple(r for r in failure if r not in before.reasons)  # idempotent: _apply runs after each node
     return None, replace(before, reasons=(*before.reasons, *new))
-
-
-def _where(source: SourceRef | None) -> str:
-    return str(source) if source is not None else "the source database"
-
-
-def _disabled(candidate: Candidate, reasons: tuple[Issue, ...]) -> str:
-    original = candidate.tsql.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
-    return templates.render(
-        "project/disabled_model.sql.j2",
-        kind=candidate.kind,
-        object=candidate.name,
-        source_ref=_where(candidate.source),
-        reasons=reasons,
-        original=original,
-    )

@@ -183,7 +183,7 @@ def render(state: GenerateState) -> GenerateState:
             "project/staging_model.sql.j2",
             table=str(table.name),
             warnings=issues,
-            source_ref=_where(table.source),
+            source_ref=templates.where(table.source),
             target=target.name,
             source_name=staging.source_name,
             source_table=staging.source_table,
@@ -210,7 +210,9 @@ def render(state: GenerateState) -> GenerateState:
         path = f"{folder}/{model}.sql"
         conversion = state["conversions"][view.name.key]
         if conversion.sql is None:
-            files[path] = _disabled_model(kind, view, conversion.errors)
+            files[path] = templates.disabled_model(
+                kind, str(view.name), view.source, conversion.errors, view.definition
+            )
             objects.append(
                 ObjectResult(kind, str(view.name), status_for(conversion.errors), model, path, view.source,
                              tuple(conversion.errors))
@@ -221,7 +223,7 @@ def render(state: GenerateState) -> GenerateState:
             "project/view_model.sql.j2",
             kind=kind,
             view=str(view.name),
-            source_ref=_where(view.source),
+            source_ref=templates.where(view.source),
             warnings=warnings,
             sql=conversion.sql,
         )
@@ -229,7 +231,7 @@ def render(state: GenerateState) -> GenerateState:
                                     tuple(warnings)))  # fmt: skip
         marts.setdefault(folder, []).append(_view_entry(model, view, conversion))
     procedure_files, procedure_objects, procedure_entries = procedures.render_procedures(
-        catalog, state["procedure_conversions"], state["procedure_names"], _where
+        catalog, state["procedure_conversions"], state["procedure_names"]
     )
     files.update(procedure_files)
     objects.extend(procedure_objects)
@@ -407,18 +409,6 @@ def _view_entry(model: str, view: View, conversion: ViewConversion) -> dict:
     return entry
 
 
-def _disabled_model(kind: str, obj: View, reasons: list[Issue]) -> str:
-    original = obj.definition.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
-    return templates.render(
-        "project/disabled_model.sql.j2",
-        kind=kind,
-        object=str(obj.name),
-        source_ref=_where(obj.source),
-        reasons=reasons,
-        original=original,
-    )
-
-
 def _not_converted(catalog: Catalog, state: GenerateState) -> list[ObjectResult]:
     later = Issue("DM399", "not converted: no rule turns this kind of routine into a model")
     converted = (
@@ -466,10 +456,6 @@ def _origin(catalog: Catalog) -> str:
     if catalog.origin == "server":
         return f"SQL Server database {catalog.database or ''}".strip()
     return "T-SQL scripts" + (f" of database {catalog.database}" if catalog.database else "")
-
-
-def _where(source: SourceRef | None) -> str:
-    return str(source) if source is not None else "the source database"
 
 
 def _yaml_file(origin: str, document: dict) -> str:

@@ -18,7 +18,7 @@ from ..convert.procedures import (
 )
 from ..convert.views import Relation
 from ..dbt import templates
-from ..issues import Issue, Severity
+from ..issues import Severity
 from ..targets import Target
 from .state import ObjectResult, status_for
 
@@ -52,7 +52,6 @@ def render_procedures(
     catalog: Catalog,
     conversions: dict[str, ProcedureConversion],
     names: dict[tuple[str, int], ModelName],
-    where,
 ) -> tuple[dict[str, str], list[ObjectResult], dict[str, list[dict]]]:
     """The model files, one report entry per procedure, and the YAML entries by folder."""
     files: dict[str, str] = {}
@@ -68,7 +67,9 @@ def render_procedures(
         if not plan.enabled:
             name = names[(routine.name.key, -1)]
             path = f"{name.folder}/{name.name}.sql"
-            files[path] = _disabled(routine, conversion.issues, where)
+            files[path] = templates.disabled_model(
+                "procedure", str(routine.name), routine.source, conversion.issues, routine.definition
+            )
             written.append((name.name, path))
         elif not conversion.models:
             pass  # DM312: nothing to model, so no file
@@ -76,9 +77,11 @@ def render_procedures(
             for converted in conversion.models:
                 path = f"{converted.name.folder}/{converted.name.name}.sql"
                 if converted.sql is None:
-                    files[path] = _disabled(routine, conversion.issues, where)
+                    files[path] = templates.disabled_model(
+                        "procedure", str(routine.name), routine.source, conversion.issues, routine.definition
+                    )
                 else:
-                    files[path] = _model(routine, converted, plan, warnings, where)
+                    files[path] = _model(routine, converted, plan, warnings)
                     entries.setdefault(converted.name.folder, []).append(_entry(catalog, routine, converted))
                 written.append((converted.name.name, path))
         objects.append(
@@ -98,7 +101,7 @@ def render_procedures(
     return files, objects, entries
 
 
-def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: list[str], where) -> str:
+def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: list[str]) -> str:
     model = converted.model
     procedure = str(routine.name)
     if model.table is not None:
@@ -110,7 +113,7 @@ def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: li
     variables = [var for var in plan.variables.values() if f"var('{var.name}'" in (converted.sql or "")]
     return templates.render(
         "project/procedure_model.sql.j2",
-        source_ref=where(routine.source),
+        source_ref=templates.where(routine.source),
         what=what,
         materialization=model.materialization.value,
         lines=", ".join(str(line) for line in model.lines),
@@ -139,15 +142,3 @@ def _entry(catalog: Catalog, routine, converted: ConvertedModel) -> dict:
         columns.append(item)
     entry["columns"] = columns
     return entry
-
-
-def _disabled(routine, issues: tuple[Issue, ...], where) -> str:
-    original = routine.definition.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }")
-    return templates.render(
-        "project/disabled_model.sql.j2",
-        kind="procedure",
-        object=str(routine.name),
-        source_ref=where(routine.source),
-        reasons=issues,
-        original=original,
-    )
