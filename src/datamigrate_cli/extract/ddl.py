@@ -129,6 +129,8 @@ _SKIPPED_EXEC = {
 _PROPERTY_LEVELS = tuple((f"level{i}type", f"level{i}name") for i in range(3))
 _PROPERTY_PARAMETERS = ("name", "value", *(key for level in _PROPERTY_LEVELS for key in level))
 _REFERENTIAL_ACTIONS = ("NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT")
+# What ALTER TABLE ... ALTER COLUMN replaces (collation too, when it names one).
+_ALTERED_FIELDS = ("data_type", "user_type", "max_length", "precision", "scale", "nullable")
 # Words that end a column's option list entries (DEFAULT expressions stop before them).
 _COLUMN_OPTION_WORDS = {
     "NOT", "NULL", "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "FOREIGN", "DEFAULT",
@@ -139,8 +141,11 @@ _COLUMN_OPTION_WORDS = {
 
 @dataclass
 class _TableDraft:
+    """A table as the statements so far define it. Columns stay field dicts (`types.column_values`)
+    until `_Builder.catalog()` builds each Column once, with its type resolved and its properties."""
+
     name: ObjectName
-    columns: dict[str, Column]
+    columns: dict[str, dict]
     source: SourceRef
     primary_key: PrimaryKey | None = None
     uniques: list[UniqueConstraint] = field(default_factory=list)
@@ -151,13 +156,16 @@ class _TableDraft:
     """Columns of a user-defined type declared without NULL / NOT NULL: the type decides."""
     keys: dict[str, str] = field(default_factory=dict)
     """Lower-cased column name -> the first key of `columns` spelled so (kept by the methods below)."""
+    description: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._index_keys()
 
-    def put_column(self, column: Column) -> None:
-        self.columns[column.name] = column
-        self.keys.setdefault(column.name.lower(), column.name)
+    def put_column(self, values: dict) -> None:
+        name = values["name"]
+        self.columns[name] = values
+        self.keys.setdefault(name.lower(), name)
 
     def drop_column(self, key: str) -> None:
         del self.columns[key]
@@ -347,16 +355,12 @@ class _Builder:
         elif tokens.accept("ALTER"):
             tokens.expect("COLUMN")
             column = _column(tokens, draft)
-            key = draft.column_key(column.name)
+            key = draft.column_key(column["name"])
             if key is None:
-                raise SyntaxProblem(f"column {column.name} is not in table {name}")
+                raise SyntaxProblem(f"column {column['name']} is not in table {name}")
             old = draft.columns[key]
-            draft.columns[key] = old.model_copy(
-                update=column.model_dump(
-                    include={"data_type", "user_type", "max_length", "precision", "scale"}
-                )
-                | {"nullable": column.nullable, "collation": column.collation or old.collation}
-            )
+            old.update({field: column[field] for field in _ALTERED_FIELDS})
+            old["collation"] = column["collation"] or old["collation"]
         elif tokens.accept("DROP"):
             if tokens.accept("COLUMN"):
                 for dropped in _comma_names(tokens):
@@ -633,16 +637,16 @@ class _Builder:
 
     # ----------------------------------------------------------------- finishing
     def catalog(self) -> Catalog:
-        tables = {key: self._finish_table(draft) for key, draft in self.tables.items()}
         views = dict(self.views)
         schemas = {key: Schema(name=name) for key, name in self.schemas.items()}
         for prop in self.properties:
-            self._apply_property(prop, tables, views, schemas)
+            self._apply_property(prop, views, schemas)
+        tables = [self._finish_table(draft) for draft in self.tables.values()]
         return Catalog(
             database=self.database,
             origin="scripts",
             schemas=tuple(sorted(schemas.values(), key=lambda s: s.name.lower())),
-            tables=_sorted(tables.values()),
+            tables=_sorted(tables),
             views=_sorted(views.values()),
             routines=_sorted(self.routines.values()),
             triggers=_sorted(self.triggers.values()),
@@ -654,42 +658,38 @@ class _Builder:
         )
 
     def _finish_table(self, draft: _TableDraft) -> Table:
-        key_columns = {c.lower() for c in draft.primary_key.columns} if draft.primary_key else set()
-        columns = tuple(
-            _in_primary_key(
-                self._resolve_type(column, column.name in draft.nullability_from_type), key_columns
-            )
-            for column in draft.columns.values()
-        )
+        key_columns = {c.lower() for c in draft.primary_key.columns} if draft.primary_key else ()
+        for values in draft.columns.values():
+            if values["data_type"] not in BASE_TYPES and values["computed"] is None:
+                self._resolve_type(values, values["name"] in draft.nullability_from_type)
+            if values["nullable"] and key_columns and values["name"].lower() in key_columns:
+                values["nullable"] = False  # SQL Server makes every primary-key column NOT NULL
         foreign_keys = tuple(self._resolve_reference(fk) for fk in draft.foreign_keys)
         return Table(
             name=draft.name,
-            columns=columns,
+            columns=tuple(map(_trusted_column, draft.columns.values())),
             primary_key=draft.primary_key,
             unique_constraints=tuple(draft.uniques),
             foreign_keys=foreign_keys,
             checks=tuple(draft.checks),
             indexes=tuple(draft.indexes),
+            description=draft.description,
+            properties=draft.properties,
             source=draft.source,
         )
 
-    def _resolve_type(self, column: Column, nullability_from_type: bool) -> Column:
-        if column.data_type in BASE_TYPES or column.computed is not None:
-            return column
-        user_type = self.types.get(column.data_type)
+    def _resolve_type(self, values: dict, nullability_from_type: bool) -> None:
+        """A user-defined type's column: its base type, sizes and (undeclared) nullability."""
+        user_type = self.types.get(values["data_type"])
         if user_type is None:
-            return column
-        nullable = user_type.nullable if nullability_from_type else column.nullable
-        return column.model_copy(
-            update={
-                "data_type": user_type.base_type,
-                "user_type": user_type.name.name,
-                "max_length": user_type.max_length,
-                "precision": user_type.precision,
-                "scale": user_type.scale,
-                "nullable": nullable,
-            }
-        )
+            return
+        values["data_type"] = user_type.base_type
+        values["user_type"] = user_type.name.name
+        values["max_length"] = user_type.max_length
+        values["precision"] = user_type.precision
+        values["scale"] = user_type.scale
+        if nullability_from_type:
+            values["nullable"] = user_type.nullable
 
     def _resolve_reference(self, fk: ForeignKey) -> ForeignKey:
         if fk.referenced_columns:
@@ -699,31 +699,44 @@ class _Builder:
             return fk
         return fk.model_copy(update={"referenced_columns": target.primary_key.columns})
 
-    def _apply_property(self, prop: _Property, tables: dict, views: dict, schemas: dict) -> None:
+    def _apply_property(self, prop: _Property, views: dict, schemas: dict) -> None:
+        """Attach one extended property to its schema, view, table draft or draft's column(s)."""
         kinds = [kind for kind, _ in prop.levels]
         names = [owner for _, owner in prop.levels]
+        description = prop.name == "MS_Description"
 
         def attach(obj):
-            if prop.name == "MS_Description":
+            if description:
                 return obj.model_copy(update={"description": prop.value})
             return obj.model_copy(update={"properties": {**obj.properties, prop.name: prop.value}})
+
+        def set_on(fields: dict) -> None:  # a draft column's fields
+            if description:
+                fields["description"] = prop.value
+            else:
+                fields["properties"] = {**fields["properties"], prop.name: prop.value}
 
         if kinds == ["SCHEMA"] and names[0].lower() in schemas:
             schemas[names[0].lower()] = attach(schemas[names[0].lower()])
             return
         if len(kinds) >= 2 and kinds[0] == "SCHEMA":
             key = f"{names[0]}.{names[1]}".lower()  # ObjectName.key, without building one
-            collection = tables if kinds[1] == "TABLE" else views if kinds[1] == "VIEW" else None
-            target = collection.get(key) if collection is not None else None
-            if target is not None and len(kinds) == 2:
-                collection[key] = attach(target)
+            if kinds[1] == "VIEW" and len(kinds) == 2 and key in views:
+                views[key] = attach(views[key])
                 return
-            if target is not None and kinds[2] == "COLUMN" and isinstance(target, Table):
-                columns = tuple(
-                    attach(c) if c.name.lower() == names[2].lower() else c for c in target.columns
-                )
-                if columns != target.columns:
-                    collection[key] = target.model_copy(update={"columns": columns})
+            draft = self.tables.get(key) if kinds[1] == "TABLE" else None
+            if draft is not None and len(kinds) == 2:
+                if description:
+                    draft.description = prop.value
+                else:
+                    draft.properties = {**draft.properties, prop.name: prop.value}
+                return
+            if draft is not None and kinds[2] == "COLUMN":
+                wanted = names[2].lower()
+                columns = [fields for fields in draft.columns.values() if fields["name"].lower() == wanted]
+                for fields in columns:
+                    set_on(fields)
+                if columns:
                     return
         where = ".".join(names) or "the database"
         self.unparsed.append(
@@ -755,8 +768,8 @@ def _foreign_key(read: fast.ForeignRead, columns: tuple[str, ...]) -> ForeignKey
     )
 
 
-def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> Column:
-    """The column `_column` reads from the same text; inline constraints go to the draft in order."""
+def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> dict:
+    """The fields `_column` reads from the same text; inline constraints go to the draft in order."""
     for constraint in read.constraints:
         if isinstance(constraint, fast.ForeignRead):
             draft.foreign_keys.append(_foreign_key(constraint, constraint.columns))
@@ -776,7 +789,7 @@ def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> Column:
         values["identity"] = Identity(seed=seed, increment=increment)
     if read.nullability_from_type:
         draft.nullability_from_type.add(values["name"])
-    return _trusted_column(values)
+    return values
 
 
 def _fast_constraint(draft: _TableDraft, item: tuple) -> None:
@@ -797,7 +810,7 @@ def _fast_constraint(draft: _TableDraft, item: tuple) -> None:
         key = draft.column_key(column)
         if key is None:
             raise SyntaxProblem(f"DEFAULT for column {column}, which is not in table {draft.name}")
-        draft.columns[key] = draft.columns[key].model_copy(update={"default": expression})
+        draft.columns[key]["default"] = expression
 
 
 # --------------------------------------------------------------------- grammar pieces
@@ -831,20 +844,16 @@ def _data_type(tokens: Tokens) -> tuple[str, int | None, int | None, int | None]
     return base, *sizes
 
 
-def _column(tokens: Tokens, draft: _TableDraft) -> Column:
+def _column(tokens: Tokens, draft: _TableDraft) -> dict:
+    """The column's fields (`types.column_values`); its inline constraints go to the draft."""
     name = tokens.name()
     if tokens.accept("AS"):
         computed = tokens.expression_until({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE"})
         persisted = tokens.accept("PERSISTED")
         fields: dict = {}
         _column_options(tokens, draft, name, fields)
-        return Column(
-            name=name,
-            data_type="computed",
-            computed=computed,
-            persisted=persisted,
-            nullable=fields.get("nullable", True),
-        )
+        values = column_values(name, "computed", (None, None, None), {"nullable": fields.get("nullable", True)})
+        return values | {"computed": computed, "persisted": persisted}
     data_type, length, precision, scale = _data_type(tokens)
     fields = {}
     _column_options(tokens, draft, name, fields)
@@ -853,10 +862,10 @@ def _column(tokens: Tokens, draft: _TableDraft) -> Column:
 
 def _typed_column(
     draft: _TableDraft, name: str, data_type: str, sizes: tuple[int | None, ...], fields: dict
-) -> Column:
+) -> dict:
     if "nullable" not in fields and data_type not in BASE_TYPES:
         draft.nullability_from_type.add(name)
-    return _trusted_column(column_values(name, data_type, sizes, fields))
+    return column_values(name, data_type, sizes, fields)
 
 
 def _trusted_column(values: dict) -> Column:
@@ -1003,7 +1012,7 @@ def _table_constraint(tokens: Tokens, draft: _TableDraft) -> None:
         key = draft.column_key(column)
         if key is None:
             raise SyntaxProblem(f"DEFAULT for column {column}, which is not in table {draft.name}")
-        draft.columns[key] = draft.columns[key].model_copy(update={"default": expression})
+        draft.columns[key]["default"] = expression
         if tokens.accept("WITH"):
             tokens.expect("VALUES")
     elif tokens.accept("INDEX"):
@@ -1143,13 +1152,6 @@ def _named_or_positional(
         if key is not None:
             values[key] = value
     return values
-
-
-def _in_primary_key(column: Column, key_columns: set[str]) -> Column:
-    # SQL Server makes every primary-key column NOT NULL, declared or not.
-    if column.nullable and column.name.lower() in key_columns:
-        return column.model_copy(update={"nullable": False})
-    return column
 
 
 def _header(text: str) -> str:
