@@ -852,7 +852,9 @@ def _column(tokens: Tokens, draft: _TableDraft) -> dict:
         persisted = tokens.accept("PERSISTED")
         fields: dict = {}
         _column_options(tokens, draft, name, fields)
-        values = column_values(name, "computed", (None, None, None), {"nullable": fields.get("nullable", True)})
+        values = column_values(
+            name, "computed", (None, None, None), {"nullable": fields.get("nullable", True)}
+        )
         return values | {"computed": computed, "persisted": persisted}
     data_type, length, precision, scale = _data_type(tokens)
     fields = {}

@@ -91,14 +91,16 @@ _COLUMN_OPTION = re.compile(
     )""",
     _FLAGS | re.VERBOSE,
 )
-# The column shape most scripts use, read in one match: name, type, IDENTITY, NULL / NOT NULL, and
-# the comma or parenthesis after it. Any other column goes through the option loop.
+# The column shape most scripts use, read in one match: name, type, IDENTITY, NULL / NOT NULL, a
+# DEFAULT (named or not), and the comma or parenthesis after it. Any other column goes through the
+# option loop.
 _PLAIN_COLUMN = re.compile(
     rf"""\s*+(?!(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|INDEX|PERIOD)\b)
     (?P<name>{_NAME})\s*+(?P<type>{_NAME})
     (?:\s*+\(\s*+(?:(?P<max>MAX)|(?P<first>{_NUMBER})(?:\s*+,\s*+(?P<second>{_NUMBER}))?)\s*+\))?
     (?:\s*+(?P<identity>IDENTITY\b)(?:\s*+\(\s*+(?P<seed>{_NUMBER})\s*+,\s*+(?P<increment>{_NUMBER})\s*+\))?)?
     (?:\s*+(?:(?P<not_null>NOT\s++NULL)|(?P<null>NULL))\b)?
+    (?:\s*+(?:CONSTRAINT\s*+(?P<default_name>{_NAME})\s*+)?DEFAULT\s*+(?P<default>{_EXPRESSION}))?
     \s*+(?P<end>[,)])""",
     _FLAGS | re.VERBOSE,
 )
@@ -255,9 +257,9 @@ def _table(text: str, match: re.Match) -> TableRead:
     while True:
         plain = _PLAIN_COLUMN.match(text, position)
         if plain is not None:  # most columns: read with the comma or parenthesis after them
-            items.append(_plain_column(plain))
+            items.append(_plain_column(plain.groups()))
             position = plain.end()
-            if plain.group("end") == ")":
+            if text[position - 1] == ")":  # the match ends with its comma or parenthesis
                 break
             continue
         end = _BODY_END.match(text, position)
@@ -322,11 +324,13 @@ def _column(text: str, position: int) -> tuple[ColumnRead, int]:
         constraint = None  # ROWGUIDCOL: nothing to keep
 
 
-def _plain_column(match: re.Match) -> ColumnRead:
-    """`_column_read` for the one-match shape, in one call for the groups (the hottest function)."""
-    name, data_type, is_max, first, second, identity, seed, increment, not_null, null = match.group(
-        "name", "type", "max", "first", "second", "identity", "seed", "increment", "not_null", "null"
+def _plain_column(groups: tuple[str | None, ...]) -> ColumnRead:
+    """`_column_read` for the one-match shape, from its groups (the hottest function)."""
+    name, data_type, is_max, first, second, identity, seed, increment, not_null, null, named, default, _ = (
+        groups
     )
+    if named is not None:
+        _name(named)  # a reserved word here is not read as the grammar reads it
     base, length, precision, scale, built_in = _column_type(data_type, first, second, is_max)
     values = {
         "name": _name(name),
@@ -339,7 +343,7 @@ def _plain_column(match: re.Match) -> ColumnRead:
         "identity": None
         if identity is None
         else (int(seed) if seed else 1, int(increment) if increment else 1),
-        "default": None,
+        "default": None if default is None else default.strip(),
         "computed": None,
         "persisted": False,
         "collation": None,

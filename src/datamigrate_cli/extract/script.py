@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import InputError
 
@@ -110,8 +111,7 @@ _ALTER_COLUMN = re.compile(r"\s+COLUMN\b", re.IGNORECASE)
 _MODULE_KINDS = {"VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER"}
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):  # a NamedTuple: a big script makes one per statement
     text: str
     file: str
     line: int
@@ -186,8 +186,7 @@ def read_script(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
     text: str
     line: int
     """Line of the script the batch's first line is on."""
@@ -213,7 +212,7 @@ def _split_on_go(text: str) -> list[Batch]:
         line += body.count("\n") + 1
         start = go.end()
     batches.append(Batch(text[start:], line))
-    return [b for b in batches if b.text.strip()]
+    return [b for b in batches if b.text and not b.text.isspace()]
 
 
 def _split_lines(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
@@ -235,7 +234,7 @@ def _split_lines(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
             line = _SQLCMD_VAR.sub(lambda m: variables.get(m.group(1).lower(), m.group(0)), line)
         current.append(line)
     batches.append(Batch("\n".join(current), start))
-    return [b for b in batches if b.text.strip()]
+    return [b for b in batches if b.text and not b.text.isspace()]
 
 
 def _open_block(lines: list[str]) -> bool:
