@@ -561,10 +561,10 @@ class _Builder:
             self.synonyms[name.key] = Synonym(name=name, target=target, source=source)
 
     def _extended_property(self, text: str, source: SourceRef) -> None:
-        self._add_property(_exec_arguments(Tokens(text)), source)
+        self._add_property(_named_or_positional(_exec_arguments(Tokens(text)), _PROPERTY_PARAMETERS), source)
 
-    def _add_property(self, arguments: list[tuple[str | None, str]], source: SourceRef) -> None:
-        values = _named_or_positional(arguments, _PROPERTY_PARAMETERS)
+    def _add_property(self, values: dict[str, str], source: SourceRef) -> None:
+        """sp_addextendedproperty's arguments by parameter name, recorded for `catalog()` to attach."""
         if "name" not in values:
             raise SyntaxProblem("sp_addextendedproperty without @name")
         levels = []
@@ -585,7 +585,7 @@ class _Builder:
             elif isinstance(read, fast.IndexRead):
                 self._fast_index(read)
             else:
-                self._add_property(list(read.arguments), SourceRef(file=statement.file, line=statement.line))
+                self._add_property(read.arguments, SourceRef(file=statement.file, line=statement.line))
         except SyntaxProblem as exc:
             source = SourceRef(file=statement.file, line=statement.line)
             words = statement.words(2)

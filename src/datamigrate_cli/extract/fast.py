@@ -62,10 +62,9 @@ _ALTER_TABLE = re.compile(
 )
 _PROPERTY = re.compile(r"EXEC(?:UTE)?\s++(?:sys\s*+\.\s*+)?sp_addextendedproperty\b", _FLAGS)
 # `@name = 'value'`, all named, all strings, as SSMS writes them: checked whole, then read.
-_ARGUMENT_TEXT = rf"@(?P<name>[A-Za-z_][A-Za-z0-9_]*+)\s*+=\s*+(?P<value>{_STRING})"
-_ANY_ARGUMENT = _ARGUMENT_TEXT.replace("?P<name>", "").replace("?P<value>", "")
+_ANY_ARGUMENT = rf"@[A-Za-z_][A-Za-z0-9_]*+\s*+=\s*+{_STRING}"
 _ARGUMENTS = re.compile(rf"\s*+{_ANY_ARGUMENT}(?:\s*+,\s*+{_ANY_ARGUMENT})*+\s*+", _FLAGS)
-_ARGUMENT = re.compile(_ARGUMENT_TEXT, _FLAGS)
+_ARGUMENT = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*+)\s*+=\s*+N?'([^']*+(?:''[^']*+)*+)'", _FLAGS)
 
 _COLUMN = re.compile(
     rf"\s*+(?P<name>{_NAME})\s*+(?P<type>{_NAME})"
@@ -180,8 +179,8 @@ class IndexRead(NamedTuple):
 
 
 class PropertyRead(NamedTuple):
-    arguments: tuple[tuple[str, str], ...]
-    """(parameter name in lower case, value) as `EXEC` passed them."""
+    arguments: dict[str, str]
+    """Parameter name in lower case -> value, as `EXEC` passed them."""
 
 
 Read = TableRead | AlterRead | IndexRead | PropertyRead
@@ -229,23 +228,24 @@ def _name(raw: str) -> str:
     return raw
 
 
+@lru_cache(maxsize=8192)  # a table's name comes back in its keys, indexes and the keys that reference it
 def _dotted(raw: str) -> tuple[str, ...]:
-    return tuple(_name(part.strip()) for part in _NAME_IN_LIST.findall(raw))
+    return tuple(map(_name, _NAME_IN_LIST.findall(raw)))
 
 
 def _names(raw: str) -> tuple[str, ...]:
     """The names of a `(a ASC, b)` list, without ASC/DESC."""
-    return tuple(_name(match.group(1)) for match in _NAME_ITEM.finditer(raw))
+    return tuple(map(_name, _NAME_ITEM.findall(raw)))
 
 
 def _foreign(match: re.Match, name: str | None, columns: tuple[str, ...]) -> ForeignRead:
+    ref, refcols, written = match.group("ref", "refcols", "actions")
     actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
-    for action in _ACTION_RE.finditer(match.group("actions")):
-        actions[action.group("event").upper()] = " ".join(action.group("action").upper().split())
-    referenced_columns = _names(match.group("refcols")) if match.group("refcols") else ()
-    return ForeignRead(
-        name, columns, _dotted(match.group("ref")), referenced_columns, actions["DELETE"], actions["UPDATE"]
-    )
+    if written:
+        for action in _ACTION_RE.finditer(written):
+            actions[action.group("event").upper()] = " ".join(action.group("action").upper().split())
+    referenced_columns = _names(refcols) if refcols else ()
+    return ForeignRead(name, columns, _dotted(ref), referenced_columns, actions["DELETE"], actions["UPDATE"])
 
 
 def _table(text: str, match: re.Match) -> TableRead:
@@ -389,20 +389,16 @@ def _table_constraint(text: str, position: int) -> tuple[tuple | ForeignRead, in
     match = _TABLE_CONSTRAINT.match(text, position)
     if match is None:
         raise Decline
-    name = _name(match.group("name")) if match.group("name") else None
-    if match.group("primary") is not None:
-        item: tuple = (
-            "primary",
-            name,
-            _names(match.group("primary")),
-            _clustered(match.group("pk_clustering")),
-        )
-    elif match.group("unique") is not None:
-        item = ("unique", name, _names(match.group("unique")))
-    elif match.group("foreign") is not None:
-        item = _foreign(match, name, _names(match.group("foreign")))
-    elif match.group("check") is not None:
-        item = ("check", name, match.group("check")[1:-1].strip())
+    name, primary, unique, foreign, check = match.group("name", "primary", "unique", "foreign", "check")
+    name = _name(name) if name else None
+    if foreign is not None:
+        item: tuple = _foreign(match, name, _names(foreign))
+    elif primary is not None:
+        item = ("primary", name, _names(primary), _clustered(match.group("pk_clustering")))
+    elif unique is not None:
+        item = ("unique", name, _names(unique))
+    elif check is not None:
+        item = ("check", name, check[1:-1].strip())
     else:
         item = ("default", name, match.group("default").strip(), _name(match.group("for")))
     return item, match.end()
@@ -452,8 +448,7 @@ def _property(text: str) -> PropertyRead:
     match = _PROPERTY.match(text)
     if match is None or not _ARGUMENTS.fullmatch(text, match.end()):
         raise Decline
-    arguments = tuple(
-        (name.lower(), (value[2:-1] if value[0] in "Nn" else value[1:-1]).replace("''", "'"))
-        for name, value in _ARGUMENT.findall(text, match.end())
-    )
+    arguments = {
+        name.lower(): value.replace("''", "'") for name, value in _ARGUMENT.findall(text, match.end())
+    }
     return PropertyRead(arguments)
