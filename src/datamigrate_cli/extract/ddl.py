@@ -595,8 +595,8 @@ class _Builder:
         name = _parts_name(read.name)
         draft = _TableDraft(name=name, columns={}, source=source)
         for item in read.items:
-            if isinstance(item, fast.ColumnRead):
-                draft.put_column(_fast_column(draft, item))
+            if type(item) is fast.ColumnRead:
+                _put_fast_column(draft, item)
             else:
                 _fast_constraint(draft, item)
         if not self._claim("table", name, source, text):
@@ -659,15 +659,17 @@ class _Builder:
 
     def _finish_table(self, draft: _TableDraft) -> Table:
         key_columns = {c.lower() for c in draft.primary_key.columns} if draft.primary_key else ()
+        columns = []
         for values in draft.columns.values():
             if values["data_type"] not in BASE_TYPES and values["computed"] is None:
                 self._resolve_type(values, values["name"] in draft.nullability_from_type)
             if values["nullable"] and key_columns and values["name"].lower() in key_columns:
                 values["nullable"] = False  # SQL Server makes every primary-key column NOT NULL
+            columns.append(_trusted_column(values))
         foreign_keys = tuple(self._resolve_reference(fk) for fk in draft.foreign_keys)
         return Table(
             name=draft.name,
-            columns=tuple(map(_trusted_column, draft.columns.values())),
+            columns=tuple(columns),
             primary_key=draft.primary_key,
             unique_constraints=tuple(draft.uniques),
             foreign_keys=foreign_keys,
@@ -768,8 +770,8 @@ def _foreign_key(read: fast.ForeignRead, columns: tuple[str, ...]) -> ForeignKey
     )
 
 
-def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> dict:
-    """The fields `_column` reads from the same text; inline constraints go to the draft in order."""
+def _put_fast_column(draft: _TableDraft, read: fast.ColumnRead) -> None:
+    """Add the column as `_column` reads the same text; inline constraints go to the draft in order."""
     for constraint in read.constraints:
         if isinstance(constraint, fast.ForeignRead):
             draft.foreign_keys.append(_foreign_key(constraint, constraint.columns))
@@ -784,12 +786,18 @@ def _fast_column(draft: _TableDraft, read: fast.ColumnRead) -> dict:
                 CheckConstraint(name=name, expression=constraint[2], column=read.values["name"])
             )
     values = read.values
+    name = values["name"]
     if values["identity"] is not None:
-        seed, increment = values["identity"]
-        values["identity"] = Identity(seed=seed, increment=increment)
+        values["identity"] = _identity(*values["identity"])
     if read.nullability_from_type:
-        draft.nullability_from_type.add(values["name"])
-    return values
+        draft.nullability_from_type.add(name)
+    draft.columns[name] = values  # draft.put_column, inlined: this runs for every column
+    draft.keys.setdefault(name.lower(), name)
+
+
+@lru_cache(maxsize=256)  # frozen, so one object per (seed, increment) serves every column
+def _identity(seed: int, increment: int) -> Identity:
+    return Identity(seed=seed, increment=increment)
 
 
 def _fast_constraint(draft: _TableDraft, item: tuple) -> None:
@@ -876,12 +884,15 @@ def _trusted_column(values: dict) -> Column:
     What pydantic's `model_construct` does, without its per-field lookups: validating 100,000 columns
     was the largest single cost of a big schema. tests/test_fast_path.py checks it against validation.
     """
-    column = Column.__new__(Column)
-    object.__setattr__(column, "__dict__", values)
-    object.__setattr__(column, "__pydantic_fields_set__", set(values))
-    object.__setattr__(column, "__pydantic_extra__", None)
-    object.__setattr__(column, "__pydantic_private__", None)
+    column = _new(Column)
+    _set(column, "__dict__", values)
+    _set(column, "__pydantic_fields_set__", set(values))
+    _set(column, "__pydantic_extra__", None)
+    _set(column, "__pydantic_private__", None)
     return column
+
+
+_new, _set = Column.__new__, object.__setattr__
 
 
 def _column_options(tokens: Tokens, draft: _TableDraft, column: str, fields: dict) -> None:
