@@ -414,7 +414,9 @@ class _Builder:
     def _create_view(self, text: str, source: SourceRef) -> None:
         tokens = Tokens(_header(text))
         _create_or_alter(tokens, "VIEW")
-        name = _object_name(tokens)
+        self._add_view(_object_name(tokens), text, source)
+
+    def _add_view(self, name: ObjectName, text: str, source: SourceRef) -> None:
         if self._claim("view", name, source, text):
             self.views[name.key] = View(name=name, definition=text, source=source)
 
@@ -577,17 +579,19 @@ class _Builder:
     # ----------------------------------------------------------------- the fast path
     def add_fast(self, statement: Statement, read: fast.Read) -> None:
         """Apply what `fast.read_batch` read, as the grammar would have applied the same statement."""
+        source = SourceRef(file=statement.file, line=statement.line)
         try:
             if isinstance(read, fast.TableRead):
-                self._fast_table(read, statement.text, SourceRef(file=statement.file, line=statement.line))
+                self._fast_table(read, statement.text, source)
             elif isinstance(read, fast.AlterRead):
                 self._fast_alter(read)
-            elif isinstance(read, fast.IndexRead):
-                self._fast_index(read)
+            elif isinstance(read, fast.PropertyRead):
+                self._add_property(read.arguments, source)
+            elif isinstance(read, fast.ViewRead):
+                self._add_view(_parts_name(read.name), statement.text, source)
             else:
-                self._add_property(read.arguments, SourceRef(file=statement.file, line=statement.line))
+                self._fast_index(read)
         except SyntaxProblem as exc:
-            source = SourceRef(file=statement.file, line=statement.line)
             words = statement.words(2)
             self._unparsed(statement, source, f"could not read {' '.join(words[:2])}: {exc}")
 

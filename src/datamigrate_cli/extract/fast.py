@@ -55,6 +55,9 @@ _CREATE_INDEX = re.compile(
     rf"(?:\s*+(?:WITH\s*+{_BAL}|ON\s++{_SAFE_NAME}(?:\s*+{_BAL})?))*+\s*+",
     _FLAGS,
 )
+# A view is its whole batch; the grammar reads only its name, which must be followed by a blank,
+# a parenthesis (the column list) or the end.
+_CREATE_VIEW = re.compile(rf"CREATE\s++(?:OR\s++ALTER\s++)?VIEW\s*+(?P<name>{_DOTTED})(?=[\s(]|\Z)", _FLAGS)
 _ALTER_TABLE = re.compile(
     rf"ALTER\s++TABLE\s*+(?P<name>{_DOTTED})(?:\s++WITH\s++(?:CHECK|NOCHECK)\b)?\s*+"
     rf"(?:(?P<state>(?:CHECK|NOCHECK)\s++CONSTRAINT\s*+{_SAFE_NAME}\s*+)|ADD\b)",
@@ -178,12 +181,16 @@ class IndexRead(NamedTuple):
     included: tuple[str, ...]
 
 
+class ViewRead(NamedTuple):
+    name: tuple[str, ...]
+
+
 class PropertyRead(NamedTuple):
     arguments: dict[str, str]
     """Parameter name in lower case -> value, as `EXEC` passed them."""
 
 
-Read = TableRead | AlterRead | IndexRead | PropertyRead
+Read = TableRead | AlterRead | IndexRead | PropertyRead | ViewRead
 
 
 class FastStatement(NamedTuple):
@@ -209,6 +216,10 @@ def read_batch(batch: str) -> FastStatement | None:
             match = _CREATE_TABLE.match(text)
             if match:
                 return FastStatement(start, end, "CREATE", _table(text, match))
+            match = _CREATE_VIEW.match(text)
+            if match:  # the statement is the batch to its end, semicolons included
+                module_end = start + len(batch[start:].rstrip())
+                return FastStatement(start, module_end, "CREATE", ViewRead(_dotted(match.group("name"))))
             return FastStatement(start, end, "CREATE", _index(text))
         if first.startswith("ALTER"):
             return FastStatement(start, end, "ALTER", _alter(text))
