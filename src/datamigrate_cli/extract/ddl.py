@@ -190,7 +190,9 @@ class _Property:
     name: str
     value: str
     levels: list[tuple[str, str]]
-    source: SourceRef
+    file: str
+    line: int
+    """Where the statement is: a SourceRef is made only if the property cannot be attached."""
 
 
 @dataclass
@@ -563,9 +565,10 @@ class _Builder:
             self.synonyms[name.key] = Synonym(name=name, target=target, source=source)
 
     def _extended_property(self, text: str, source: SourceRef) -> None:
-        self._add_property(_named_or_positional(_exec_arguments(Tokens(text)), _PROPERTY_PARAMETERS), source)
+        arguments = _named_or_positional(_exec_arguments(Tokens(text)), _PROPERTY_PARAMETERS)
+        self._add_property(arguments, source.file, source.line)
 
-    def _add_property(self, values: dict[str, str], source: SourceRef) -> None:
+    def _add_property(self, values: dict[str, str], file: str, line: int) -> None:
         """sp_addextendedproperty's arguments by parameter name, recorded for `catalog()` to attach."""
         if "name" not in values:
             raise SyntaxProblem("sp_addextendedproperty without @name")
@@ -574,26 +577,25 @@ class _Builder:
             kind, owner = values.get(type_key), values.get(name_key)
             if kind and owner:
                 levels.append((kind.upper(), owner))
-        self.properties.append(_Property(values["name"], values.get("value", ""), levels, source))
+        self.properties.append(_Property(values["name"], values.get("value", ""), levels, file, line))
 
     # ----------------------------------------------------------------- the fast path
     def add_fast(self, statement: Statement, read: fast.Read) -> None:
         """Apply what `fast.read_batch` read, as the grammar would have applied the same statement."""
-        source = SourceRef(file=statement.file, line=statement.line)
         try:
             if isinstance(read, fast.TableRead):
-                self._fast_table(read, statement.text, source)
+                self._fast_table(read, statement.text, _source(statement))
             elif isinstance(read, fast.AlterRead):
                 self._fast_alter(read)
             elif isinstance(read, fast.PropertyRead):
-                self._add_property(read.arguments, source)
+                self._add_property(read.arguments, statement.file, statement.line)
             elif isinstance(read, fast.ViewRead):
-                self._add_view(_parts_name(read.name), statement.text, source)
+                self._add_view(_parts_name(read.name), statement.text, _source(statement))
             else:
                 self._fast_index(read)
         except SyntaxProblem as exc:
             words = statement.words(2)
-            self._unparsed(statement, source, f"could not read {' '.join(words[:2])}: {exc}")
+            self._unparsed(statement, _source(statement), f"could not read {' '.join(words[:2])}: {exc}")
 
     def _fast_table(self, read: fast.TableRead, text: str, source: SourceRef) -> None:
         name = _parts_name(read.name)
@@ -747,7 +749,7 @@ class _Builder:
         where = ".".join(names) or "the database"
         self.unparsed.append(
             UnparsedStatement(
-                source=prop.source,
+                source=SourceRef(file=prop.file, line=prop.line),
                 reason=f"extended property {prop.name} is on {where}, which is not a known schema, "
                 "table, view or column",
                 text=f"{prop.name} = {prop.value}",
@@ -756,6 +758,10 @@ class _Builder:
 
 
 # --------------------------------------------------------------------- fast-path pieces
+def _source(statement: Statement) -> SourceRef:
+    return SourceRef(file=statement.file, line=statement.line)
+
+
 @lru_cache(maxsize=8192)  # a table's name comes back in its keys, indexes and the keys that reference it
 def _parts_name(parts: tuple[str, ...]) -> ObjectName:
     if len(parts) == 1:
