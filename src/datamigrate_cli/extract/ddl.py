@@ -762,7 +762,7 @@ def _source(statement: Statement) -> SourceRef:
     return SourceRef(file=statement.file, line=statement.line)
 
 
-@lru_cache(maxsize=8192)  # a table's name comes back in its keys, indexes and the keys that reference it
+@lru_cache(maxsize=fast.NAMES_CACHED)  # a table's name comes back in its keys and the keys that reference it
 def _parts_name(parts: tuple[str, ...]) -> ObjectName:
     if len(parts) == 1:
         return ObjectName(schema=DEFAULT_SCHEMA, name=parts[0])

@@ -46,6 +46,9 @@ _REFERENCES = rf"REFERENCES\s*+(?P<ref>{_DOTTED})(?:\s*+(?P<refcols>{_NAME_LIST}
 _INDEX_OPTIONS = rf"(?:\s*+(?:WITH\s*+{_BAL}|WITH\s++FILLFACTOR\s*+=?\s*+\d++(?![\w.])|ON\s++(?!(?:DELETE|UPDATE)\b){_SAFE_NAME}(?:\s*+{_BAL})?))*+"
 
 _FLAGS = re.IGNORECASE | re.DOTALL
+# Names read are cached: more entries than a large schema has tables, or an LRU cache over names seen
+# in table order (tables, then the keys that reference them) would miss every time.
+NAMES_CACHED = 1 << 16
 # Leading whitespace and comments, skipped as the statement splitter skips them.
 _LEAD = re.compile(r"(?:\s++|--[^\n]*+|/\*.*?\*/)*+", re.DOTALL)
 _CREATE_TABLE = re.compile(rf"CREATE\s++TABLE\s*+(?P<name>{_DOTTED})\s*+\(", _FLAGS)
@@ -239,7 +242,7 @@ def _name(raw: str) -> str:
     return raw
 
 
-@lru_cache(maxsize=8192)  # a table's name comes back in its keys, indexes and the keys that reference it
+@lru_cache(maxsize=NAMES_CACHED)  # a table's name comes back in its keys and the keys that reference it
 def _dotted(raw: str) -> tuple[str, ...]:
     return tuple(map(_name, _NAME_IN_LIST.findall(raw)))
 
