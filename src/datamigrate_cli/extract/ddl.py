@@ -600,8 +600,13 @@ class _Builder:
     def _fast_table(self, read: fast.TableRead, text: str, source: SourceRef) -> None:
         name = _parts_name(read.name)
         draft = _TableDraft(name=name, columns={}, source=source)
+        columns, keys = draft.columns, draft.keys
         for item in read.items:
-            if type(item) is fast.ColumnRead:
+            kind = type(item)
+            if kind is dict:  # most columns: the fields alone (draft.put_column, inlined)
+                columns[item["name"]] = item
+                keys.setdefault(item["name"].lower(), item["name"])
+            elif kind is fast.ColumnRead:
                 _put_fast_column(draft, item)
             else:
                 _fast_constraint(draft, item)

@@ -161,8 +161,9 @@ class ForeignRead(NamedTuple):
 
 class TableRead(NamedTuple):
     name: tuple[str, ...]
-    items: tuple[ColumnRead | tuple, ...]
-    """Columns and table constraints, in order: ("primary", name, columns, clustered)
+    items: tuple[dict | ColumnRead | tuple, ...]
+    """Columns and table constraints, in order. A column is a ColumnRead, or only its field dict
+    when it has nothing else to apply. Constraints: ("primary", name, columns, clustered)
     ("unique", name, columns) ("check", name, expression) ("default", name, expression, column)
     ForeignRead."""
 
@@ -338,8 +339,9 @@ def _column(text: str, position: int) -> tuple[ColumnRead, int]:
         constraint = None  # ROWGUIDCOL: nothing to keep
 
 
-def _plain_column(groups: tuple[str | None, ...]) -> ColumnRead:
-    """`_column_read` for the one-match shape, from its groups (the hottest function)."""
+def _plain_column(groups: tuple[str | None, ...]) -> ColumnRead | dict:
+    """`_column_read` for the one-match shape, from its groups (the hottest function). A column with
+    nothing for the builder to do (no IDENTITY, nullability known) is its field dict alone."""
     name, data_type, is_max, first, second, identity, seed, increment, not_null, null, named, default, _ = (
         groups
     )
@@ -364,7 +366,10 @@ def _plain_column(groups: tuple[str | None, ...]) -> ColumnRead:
         "description": None,
         "properties": {},
     }
-    return ColumnRead(values, not_null is None and null is None and not built_in, ())
+    nullability_from_type = not_null is None and null is None and not built_in
+    if identity is None and not nullability_from_type:
+        return values
+    return ColumnRead(values, nullability_from_type, ())
 
 
 def _column_read(match: re.Match, name: str, fields: dict, constraints: tuple) -> ColumnRead:
