@@ -180,6 +180,14 @@ class _TableDraft:
         """The column's key, found case-insensitively as SQL Server does."""
         return self.keys.get(name.lower())
 
+    def columns_named(self, name: str) -> list[dict]:
+        """The fields of every column of this name, compared case-insensitively."""
+        if len(self.keys) == len(self.columns):  # no two names differ only in case: `keys` is exact
+            key = self.keys.get(name.lower())
+            return [] if key is None else [self.columns[key]]
+        wanted = name.lower()
+        return [fields for fields in self.columns.values() if fields["name"].lower() == wanted]
+
     def has_constraint(self, name: str) -> bool:
         constraints = [self.primary_key, *self.uniques, *self.foreign_keys, *self.checks]
         return any(c is not None and (c.name or "").lower() == name.lower() for c in constraints)
@@ -669,18 +677,17 @@ class _Builder:
         )
 
     def _finish_table(self, draft: _TableDraft) -> Table:
-        key_columns = {c.lower() for c in draft.primary_key.columns} if draft.primary_key else ()
-        columns = []
-        for values in draft.columns.values():
-            if values["data_type"] not in BASE_TYPES and values["computed"] is None:
-                self._resolve_type(values, values["name"] in draft.nullability_from_type)
-            if values["nullable"] and key_columns and values["name"].lower() in key_columns:
+        if self.types:
+            for values in draft.columns.values():
+                if values["data_type"] not in BASE_TYPES and values["computed"] is None:
+                    self._resolve_type(values, values["name"] in draft.nullability_from_type)
+        for column in draft.primary_key.columns if draft.primary_key else ():
+            for values in draft.columns_named(column):
                 values["nullable"] = False  # SQL Server makes every primary-key column NOT NULL
-            columns.append(_trusted_column(values))
         foreign_keys = tuple(self._resolve_reference(fk) for fk in draft.foreign_keys)
         return Table(
             name=draft.name,
-            columns=tuple(columns),
+            columns=tuple(map(_trusted_column, draft.columns.values())),
             primary_key=draft.primary_key,
             unique_constraints=tuple(draft.uniques),
             foreign_keys=foreign_keys,
@@ -745,8 +752,7 @@ class _Builder:
                     draft.properties = {**draft.properties, prop.name: prop.value}
                 return
             if draft is not None and kinds[2] == "COLUMN":
-                wanted = names[2].lower()
-                columns = [fields for fields in draft.columns.values() if fields["name"].lower() == wanted]
+                columns = draft.columns_named(names[2])
                 for fields in columns:
                     set_on(fields)
                 if columns:
