@@ -159,9 +159,6 @@ class _TableDraft:
     description: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._index_keys()
-
     def put_column(self, values: dict) -> None:
         name = values["name"]
         self.columns[name] = values
@@ -189,8 +186,9 @@ class _TableDraft:
         return [fields for fields in self.columns.values() if fields["name"].lower() == wanted]
 
     def has_constraint(self, name: str) -> bool:
-        constraints = [self.primary_key, *self.uniques, *self.foreign_keys, *self.checks]
-        return any(c is not None and (c.name or "").lower() == name.lower() for c in constraints)
+        wanted = name.lower()
+        constraints = (self.primary_key, *self.uniques, *self.foreign_keys, *self.checks)
+        return any(c is not None and (c.name or "").lower() == wanted for c in constraints)
 
 
 @dataclass
@@ -1254,9 +1252,8 @@ def extract_scripts(
                 read = fast.read_batch(batch.text) if fast_path else None
                 if read is not None:
                     line = batch.line + batch.text.count("\n", 0, read.start)
-                    text = batch.text[read.start : read.end]
                     summary.statements += 1
-                    builder.add_fast(Statement(text, display, line, read.first_word), read.read)
+                    builder.add_fast(Statement(read.text, display, line, read.first_word), read.read)
                     continue
                 for statement in split_statements(batch, display):
                     summary.statements += 1

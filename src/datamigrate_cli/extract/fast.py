@@ -200,8 +200,8 @@ Read = TableRead | AlterRead | IndexRead | PropertyRead | ViewRead
 class FastStatement(NamedTuple):
     start: int
     """Where the statement starts in the batch text (after leading whitespace and comments)."""
-    end: int
-    """Where it ends (before trailing blanks and semicolons): the statement is batch[start:end]."""
+    text: str
+    """The statement, without trailing blanks and semicolons (a view keeps its semicolons)."""
     first_word: str
     read: Read
 
@@ -213,23 +213,22 @@ def read_batch(batch: str) -> FastStatement | None:
     text = batch[start:].rstrip().rstrip(";").rstrip()
     if not text:
         return None
-    end = start + len(text)
     first = text[:7].upper()
     try:
         if first.startswith("CREATE"):
             match = _CREATE_TABLE.match(text)
             if match:
-                return FastStatement(start, end, "CREATE", _table(text, match))
+                return FastStatement(start, text, "CREATE", _table(text, match))
             match = _CREATE_VIEW.match(text)
             if match:  # the statement is the batch to its end, semicolons included
-                module_end = start + len(batch[start:].rstrip())
-                return FastStatement(start, module_end, "CREATE", ViewRead(_dotted(match.group("name"))))
-            return FastStatement(start, end, "CREATE", _index(text))
+                view = ViewRead(_dotted(match.group("name")))
+                return FastStatement(start, batch[start:].rstrip(), "CREATE", view)
+            return FastStatement(start, text, "CREATE", _index(text))
         if first.startswith("ALTER"):
-            return FastStatement(start, end, "ALTER", _alter(text))
+            return FastStatement(start, text, "ALTER", _alter(text))
         if first.startswith("EXEC"):
             word = "EXECUTE" if first == "EXECUTE" else "EXEC"
-            return FastStatement(start, end, word, _property(text))
+            return FastStatement(start, text, word, _property(text))
     except Decline:
         return None
     return None

@@ -207,12 +207,15 @@ def _split_on_go(text: str) -> list[Batch]:
     batches: list[Batch] = []
     start, line = 0, 1
     for go in _GO_LINES.finditer("\n" + text):
-        body = text[start : go.start()]
-        batches.append(Batch(body[:-1] if body.endswith("\n") else body, line))
-        line += body.count("\n") + 1
+        end = go.start()  # text[start:end] is the batch with the newline before the GO line
+        body = text[start : end - 1] if end > start else ""
+        if body and not body.isspace():
+            batches.append(Batch(body, line))
+        line += text.count("\n", start, end) + 1
         start = go.end()
-    batches.append(Batch(text[start:], line))
-    return [b for b in batches if b.text and not b.text.isspace()]
+    if text[start:].strip():
+        batches.append(Batch(text[start:], line))
+    return batches
 
 
 def _split_lines(text: str, file: str, notes: ScriptNotes) -> list[Batch]:
