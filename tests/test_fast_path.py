@@ -132,3 +132,8 @@ def test_columns_built_without_validation_equal_validated_ones() -> None:
         validated = Column.model_validate(column.model_dump())
         assert list(column.__dict__) == list(Column.model_fields)
         assert column == validated and column.model_dump_json() == validated.model_dump_json()
+        assert column.model_fields_set == validated.model_fields_set
+    # They share one fields-set: a copy with changes must not change it for the others.
+    copied = columns[0].model_copy(update={"description": "changed"})
+    assert copied.description == "changed" and columns[1].description != "changed"
+    assert columns[1].model_fields_set == set(Column.model_fields)
