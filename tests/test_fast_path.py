@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamigrate_cli.catalog import Column, dumps
+from datamigrate_cli.catalog import Column, ForeignKey, dumps
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.extract import script as reader
 from datamigrate_cli.extract.fast import read_batch
@@ -124,16 +124,24 @@ def test_scripts_with_sqlcmd_lines_keep_the_line_by_line_reader(first: str) -> N
         assert notes == expected_notes
 
 
-def test_columns_built_without_validation_equal_validated_ones() -> None:
-    catalog, _ = extract_scripts([ROOT / "examples" / "retail", ROOT / "tests" / "fixtures" / "small.sql"])
-    columns = [column for table in catalog.tables for column in table.columns]
-    assert len(columns) > 30
-    for column in columns:
-        validated = Column.model_validate(column.model_dump())
-        assert list(column.__dict__) == list(Column.model_fields)
-        assert column == validated and column.model_dump_json() == validated.model_dump_json()
-        assert column.model_fields_set == validated.model_fields_set
-    # They share one fields-set: a copy with changes must not change it for the others.
+def test_objects_built_without_validation_equal_validated_ones() -> None:
+    # Extraction builds tables, columns, keys, names and sources with `trusted` (no validation).
+    paths = [ROOT / "examples" / "retail", ROOT / "tests" / "fixtures" / "small.sql"]
+    catalog, _ = extract_scripts(paths)
+    objects = []
+    for table in catalog.tables:
+        keys = [table.primary_key, *table.foreign_keys]
+        objects += [table, table.name, table.source, *table.columns, *keys]
+        objects += [fk.referenced for fk in table.foreign_keys]
+    assert len(objects) > 100 and any(isinstance(o, ForeignKey) for o in objects)
+    for built in (o for o in objects if o is not None):
+        model = type(built)
+        validated = model.model_validate(built.model_dump())
+        assert list(built.__dict__) == list(model.model_fields), model
+        assert built == validated and built.model_dump_json() == validated.model_dump_json()
+        assert built.model_fields_set == validated.model_fields_set
+    # Instances share one fields-set: a copy with changes must not change it for the others.
+    columns = catalog.tables[0].columns
     copied = columns[0].model_copy(update={"description": "changed"})
     assert copied.description == "changed" and columns[1].description != "changed"
     assert columns[1].model_fields_set == set(Column.model_fields)

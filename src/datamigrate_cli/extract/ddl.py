@@ -683,17 +683,20 @@ class _Builder:
             for values in draft.columns_named(column):
                 values["nullable"] = False  # SQL Server makes every primary-key column NOT NULL
         foreign_keys = tuple(self._resolve_reference(fk) for fk in draft.foreign_keys)
-        return Table(
-            name=draft.name,
-            columns=tuple(map(_trusted_column, draft.columns.values())),
-            primary_key=draft.primary_key,
-            unique_constraints=tuple(draft.uniques),
-            foreign_keys=foreign_keys,
-            checks=tuple(draft.checks),
-            indexes=tuple(draft.indexes),
-            description=draft.description,
-            properties=draft.properties,
-            source=draft.source,
+        return Table.trusted(
+            {
+                "name": draft.name,
+                "columns": tuple(map(Column.trusted, draft.columns.values())),
+                "primary_key": draft.primary_key,
+                "unique_constraints": tuple(draft.uniques),
+                "foreign_keys": foreign_keys,
+                "checks": tuple(draft.checks),
+                "indexes": tuple(draft.indexes),
+                "description": draft.description,
+                "properties": draft.properties,
+                "row_count": None,
+                "source": draft.source,
+            }
         )
 
     def _resolve_type(self, values: dict, nullability_from_type: bool) -> None:
@@ -768,25 +771,30 @@ class _Builder:
 
 # --------------------------------------------------------------------- fast-path pieces
 def _source(statement: Statement) -> SourceRef:
-    return SourceRef(file=statement.file, line=statement.line)
+    return SourceRef.trusted({"file": statement.file, "line": statement.line})
 
 
 @lru_cache(maxsize=fast.NAMES_CACHED)  # a table's name comes back in its keys and the keys that reference it
 def _parts_name(parts: tuple[str, ...]) -> ObjectName:
-    if len(parts) == 1:
-        return ObjectName(schema=DEFAULT_SCHEMA, name=parts[0])
-    return ObjectName(schema=parts[-2] or DEFAULT_SCHEMA, name=parts[-1])
+    schema = (parts[-2] or DEFAULT_SCHEMA) if len(parts) > 1 else DEFAULT_SCHEMA
+    return ObjectName.trusted({"schema_": schema, "name": parts[-1]})
 
 
 def _foreign_key(read: fast.ForeignRead, columns: tuple[str, ...]) -> ForeignKey:
-    return ForeignKey(
-        name=read.name,
-        columns=columns,
-        referenced=_parts_name(read.referenced),
-        referenced_columns=read.referenced_columns,
-        on_delete=read.on_delete,
-        on_update=read.on_update,
+    return ForeignKey.trusted(
+        {
+            "name": read.name,
+            "columns": columns,
+            "referenced": _parts_name(read.referenced),
+            "referenced_columns": read.referenced_columns,
+            "on_delete": read.on_delete,
+            "on_update": read.on_update,
+        }
     )
+
+
+def _primary_key(name: str | None, columns: tuple[str, ...], clustered: bool | None) -> PrimaryKey:
+    return PrimaryKey.trusted({"name": name, "columns": columns, "clustered": clustered})
 
 
 def _put_fast_column(draft: _TableDraft, read: fast.ColumnRead) -> None:
@@ -797,7 +805,7 @@ def _put_fast_column(draft: _TableDraft, read: fast.ColumnRead) -> None:
             continue
         kind, name = constraint[0], constraint[1]
         if kind == "primary":
-            draft.primary_key = PrimaryKey(name=name, columns=constraint[2], clustered=constraint[3])
+            draft.primary_key = _primary_key(name, constraint[2], constraint[3])
         elif kind == "unique":
             draft.uniques.append(UniqueConstraint(name=name, columns=constraint[2]))
         else:  # check
@@ -827,7 +835,7 @@ def _fast_constraint(draft: _TableDraft, item: tuple) -> None:
     kind, name = item[0], item[1]
     if kind == "primary":
         columns = tuple(_column_names(draft, item[2]))
-        draft.primary_key = PrimaryKey(name=name, columns=columns, clustered=item[3])
+        draft.primary_key = _primary_key(name, columns, item[3])
     elif kind == "unique":
         draft.uniques.append(UniqueConstraint(name=name, columns=tuple(_column_names(draft, item[2]))))
     elif kind == "check":
@@ -897,24 +905,6 @@ def _typed_column(
     return column_values(name, data_type, sizes, fields)
 
 
-def _trusted_column(values: dict) -> Column:
-    """A Column of values already of their fields' types (the grammar made them so), every field given.
-
-    What pydantic's `model_construct` does, without its per-field lookups: validating 100,000 columns
-    was the largest single cost of a big schema. tests/test_fast_path.py checks it against validation.
-    Every column shares one fields-set: every field is given, and pydantic changes the set only of a
-    model that can change (Column is frozen) or of a copy (`model_copy`); a set per column was a
-    third of the memory of a large catalog.
-    """
-    column = _new(Column)
-    _set(column, "__dict__", values)
-    _set(column, "__pydantic_fields_set__", _ALL_FIELDS)
-    _set(column, "__pydantic_extra__", None)
-    _set(column, "__pydantic_private__", None)
-    return column
-
-
-_ALL_FIELDS = set(Column.model_fields)
 _new, _set = Column.__new__, object.__setattr__
 
 
