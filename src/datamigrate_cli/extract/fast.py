@@ -1,9 +1,9 @@
 """A fast path for the statement shapes that make up most of a schema script.
 
 SSMS and SSDT write tables, keys, indexes and descriptions in a few fixed shapes: CREATE TABLE with
-plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextendedproperty. A batch
-made of exactly one such statement is read here with compiled regular expressions, without sqlglot's
-tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
+plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextendedproperty; and a
+view is its whole batch, of which only the name is read. A batch made of exactly one such statement
+is read here with compiled regular expressions, without sqlglot's tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
 statement, quoted names with `]]`, computed columns, unusual options, a second statement) returns
 None and goes through the full path (`script.split_statements` + the grammar in `ddl.py`), which
 stays the reference: a test reads every corpus both ways and compares the snapshots.
