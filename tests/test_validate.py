@@ -20,6 +20,7 @@ import pytest
 
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
+from datamigrate_cli.validate.locate import TestPlaces
 
 SMALL = Path(__file__).parent / "fixtures" / "small.sql"
 MART = "models/marts/shop/shop__customer_spend.sql"
@@ -266,3 +267,21 @@ def test_compile_needs_no_warehouse_even_for_incremental_models(tmp_path: Path) 
         assert {"visits_incremental", "shop__customer_spend"} <= {
             n["name"] for n in report["nodes"] if n["verdict"] == "ok"
         }
+
+
+def test_a_data_test_is_placed_on_its_column_under_its_model(tmp_path: Path) -> None:
+    (tmp_path / "m.yml").write_text(
+        "models:\n  - name: a\n    columns:\n      - name: id\n  - name: b\n    columns:\n"
+        "      - name: x\n      - name: id\n",
+        encoding="utf-8",
+    )
+    nodes = {"model.p.a": {"name": "a", "original_file_path": "a.sql"}, "model.p.b": {"name": "b"}}
+    places = TestPlaces(tmp_path, {"nodes": nodes}, {})
+
+    def line(model: str, column: str | None = None, path: str = "m.yml") -> int | None:
+        test = {"original_file_path": path, "attached_node": f"model.p.{model}", "column_name": column}
+        return places.place(test)[1]
+
+    assert (line("a", "id"), line("b", "id"), line("b", "x"), line("b")) == (4, 8, 7, 5)
+    assert line("b", "missing") == 5  # the model's line
+    assert line("a", path="gone.yml") is None and line("c") is None

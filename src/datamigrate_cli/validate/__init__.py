@@ -22,7 +22,7 @@ from ..dbt.project import SNAPSHOT
 from ..dbt.runner import NodeResult, load_manifest, run_dbt
 from ..errors import DbtError, InputError
 from ..targets import TARGETS, Target
-from .locate import line_in, needle_in, test_place
+from .locate import TestPlaces, line_in, needle_in
 from .report import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
 from .semantic import Finding, check_models, parse_compiled
 from .warehouse import open_warehouse
@@ -103,8 +103,9 @@ def validate_project(
     manifest = load_manifest(directory) if run.error is None or run.nodes else {}
     findings = check_models(manifest, catalog, target, validate_schema) if catalog and manifest else {}
     nodes = run.nodes if level != Level.PARSE else _parsed_nodes(manifest)
+    places = TestPlaces(directory, manifest, origins)
     for node in nodes:
-        report.nodes.append(_verdict(directory, node, manifest, findings, level, target, origins))
+        report.nodes.append(_verdict(directory, node, manifest, findings, level, target, origins, places))
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
     report.seconds = time.perf_counter() - started
@@ -119,13 +120,14 @@ def _verdict(
     level: Level,
     target: Target,
     origins: dict[str, Origin],
+    places: TestPlaces,
 ) -> NodeVerdict:
     verdict = _STATUS.get(node.status, Verdict.ERROR)
     message = _short(node.message) if verdict != Verdict.OK else None
     kind = "model" if node.resource_type == "model" else "test"
     if kind == "test":
         test = manifest.get("nodes", {}).get(node.unique_id, {})
-        path, line, origin = test_place(directory, test, manifest, origins)
+        path, line, origin = places.place(test)
         if verdict in {Verdict.FAIL, Verdict.WARN} and message:
             message = f"{_test_subject(test, manifest)}: {message}"
         elif verdict == Verdict.SKIPPED:
