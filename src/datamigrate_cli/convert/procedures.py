@@ -1301,7 +1301,7 @@ def convert_procedure(
             continue
         if self_key is not None:
             local[self_key] = _self_relation(model, name.name, relations.get(self_key))
-        conversion = convert_view(query, local, target, macros)
+        conversion = convert_view(query, local, target, macros, copy=False)  # _temp_names made the copy
         if conversion.sql is None:
             issues.extend(_named_temps(_at(issue, model.lines[0]), key) for issue in conversion.errors)
             converted.append(ConvertedModel(model, name, None))

@@ -136,8 +136,13 @@ def convert(state: GenerateState) -> GenerateState:
     conversions: dict[str, ViewConversion] = {}
     first_lines = {view.name.key: view.source.line if view.source else None for view in state["views"]}
     for key in state["view_order"]:
-        conversion = convert_view(
-            state["parsed_views"][key], relations, target, state["macros"], first_line=first_lines[key]
+        conversion = convert_view(  # the parsed view is read by nothing else: no copy
+            state["parsed_views"][key],
+            relations,
+            target,
+            state["macros"],
+            first_line=first_lines[key],
+            copy=False,
         )
         conversions[key] = conversion
         if conversion.sql is not None:
