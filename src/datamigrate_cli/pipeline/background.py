@@ -1,0 +1,78 @@
+"""Work done by a second process while this one goes on, to use a second core.
+
+`start` forks: the child sees the parent's memory as it was (nothing is pickled on the way in),
+does the work, and sends the result back pickled through a pipe. Where there is no fork (Windows)
+or it fails, while another thread runs (a forked child would have only the thread that forked, and
+the locks the others held), and when the child fails, the work is done in this process instead:
+the result is the same either way, and so are the errors the work raises.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from typing import BinaryIO, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Pending(Generic[T]):
+    """The result of work given to `start`; use it in a `with` block, so the child never outlives it."""
+
+    def __init__(
+        self, work: Callable[[], T], child: int | None = None, stream: BinaryIO | None = None
+    ) -> None:
+        self._work = work
+        self._child = child
+        self._stream = stream
+
+    def result(self) -> T:
+        """What the work returned; raises what it raised (done here, when the child could not do it)."""
+        if self._child is None:
+            return self._work()
+        try:
+            data = self._stream.read()
+        finally:
+            succeeded = self._reap()
+        return pickle.loads(data) if succeeded else self._work()
+
+    def _reap(self) -> bool:
+        """Close the pipe and wait for the child (a child still writing stops: its pipe is broken).
+        Returns whether it finished its work."""
+        self._stream.close()
+        _, status = os.waitpid(self._child, 0)
+        self._child = None
+        return status == 0
+
+    def __enter__(self) -> Pending[T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._child is not None:
+            self._reap()
+
+
+def start(work: Callable[[], T]) -> Pending[T]:
+    """Start `work` in a forked child process; `result()` waits for it (or does the work, see above)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return Pending(work)
+    read, write = os.pipe()
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return Pending(work)
+    if child == 0:  # pragma: no cover (the child's coverage is not collected)
+        status = 1
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as stream:
+                pickle.dump(work(), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)  # never back into the parent's code, nor its exit handlers
+    os.close(write)
+    return Pending(work, child, os.fdopen(read, "rb"))
