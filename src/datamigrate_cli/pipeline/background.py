@@ -1,16 +1,18 @@
 """Work done by a second process while this one goes on, to use a second core.
 
 `start` forks: the child sees the parent's memory as it was (nothing is pickled on the way in),
-does the work, and sends the result back pickled through a pipe. Where there is no fork (Windows)
-or it fails, while another thread runs (a forked child would have only the thread that forked, and
-the locks the others held), and when the child fails, the work is done in this process instead:
-the result is the same either way, and so are the errors the work raises.
+does the work, and sends the result back pickled through a pipe. The work is done in this process
+instead where fork is missing (Windows) or unsafe (macOS, whose system libraries are not fork-safe:
+multiprocessing does not fork there either), while another thread runs (the child would have only
+the thread that forked, and the locks the others held), and when the fork or the child fails.
+Either way the result is the same, and so are the errors the work raises.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable
 from typing import BinaryIO, Generic, TypeVar
@@ -56,7 +58,7 @@ class Pending(Generic[T]):
 
 def start(work: Callable[[], T]) -> Pending[T]:
     """Start `work` in a forked child process; `result()` waits for it (or does the work, see above)."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not hasattr(os, "fork") or sys.platform == "darwin" or threading.active_count() > 1:
         return Pending(work)
     read, write = os.pipe()
     try:
