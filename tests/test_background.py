@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
-from datamigrate_cli.pipeline import background
+from datamigrate_cli import background
 
 forks = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
 
@@ -61,7 +62,7 @@ def test_a_child_that_dies_is_replaced_by_this_process() -> None:
 
 @forks
 def test_leaving_the_block_without_the_result_ends_the_child() -> None:
-    with background.start(lambda: ["x" * 1_000_000] * 10) as pending:
+    with background.start(lambda: time.sleep(60)) as pending:
         child = pending._child
     with pytest.raises(ChildProcessError):  # already waited for: no child left behind
         os.waitpid(child, 0)

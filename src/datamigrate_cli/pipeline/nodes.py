@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from .. import background
 from ..catalog import Catalog, RoutineKind, SourceRef, Table, View
 from ..convert.functions import function_as_macro, function_as_view
 from ..convert.naming import RESERVED, NameSpace, snake_case
@@ -25,7 +26,7 @@ from ..convert.views import (
 from ..dbt import templates, yaml_text
 from ..issues import Issue, unparsed_issue
 from ..targets import Target, target_type
-from . import background, procedures
+from . import procedures
 from .state import ColumnPlan, GenerateState, ObjectResult, StagingPlan, status_for
 
 

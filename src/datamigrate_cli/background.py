@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -52,7 +53,8 @@ class Pending(Generic[T]):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._child is not None:
+        if self._child is not None:  # the result is not wanted (an error, say): stop the child
+            os.kill(self._child, signal.SIGKILL)
             self._reap()
 
 
