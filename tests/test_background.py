@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 
@@ -10,7 +11,10 @@ import pytest
 
 from datamigrate_cli import background
 
-forks = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+forks = pytest.mark.skipif(
+    not hasattr(os, "fork") or sys.platform == "darwin" or background._cores() < 2,
+    reason="background does not fork here",
+)
 
 
 @forks
@@ -23,6 +27,12 @@ def test_the_work_runs_in_a_child_and_its_result_comes_back() -> None:
 
 def test_without_fork_the_work_runs_here(monkeypatch) -> None:
     monkeypatch.delattr(os, "fork", raising=False)
+    with background.start(os.getpid) as pending:
+        assert pending.result() == os.getpid()
+
+
+def test_on_a_single_core_the_work_runs_here(monkeypatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     with background.start(os.getpid) as pending:
         assert pending.result() == os.getpid()
 

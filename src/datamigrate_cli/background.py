@@ -3,8 +3,9 @@
 `start` forks: the child sees the parent's memory as it was (nothing is pickled on the way in),
 does the work, and sends the result back pickled through a pipe. The work is done in this process
 instead where fork is missing (Windows) or unsafe (macOS, whose system libraries are not fork-safe:
-multiprocessing does not fork there either), while another thread runs (the child would have only
-the thread that forked, and the locks the others held), and when the fork or the child fails.
+multiprocessing does not fork there either), with a single core, while another thread runs (the
+child would have only the thread that forked, and the locks the others held), and when the fork or
+the child fails.
 Either way the result is the same, and so are the errors the work raises.
 """
 
@@ -60,7 +61,7 @@ class Pending(Generic[T]):
 
 def start(work: Callable[[], T]) -> Pending[T]:
     """Start `work` in a forked child process; `result()` waits for it (or does the work, see above)."""
-    if not hasattr(os, "fork") or sys.platform == "darwin" or threading.active_count() > 1:
+    if not hasattr(os, "fork") or sys.platform == "darwin" or _cores() < 2 or threading.active_count() > 1:
         return Pending(work)
     read, write = os.pipe()
     try:
@@ -80,3 +81,10 @@ def start(work: Callable[[], T]) -> Pending[T]:
             os._exit(status)  # never back into the parent's code, nor its exit handlers
     os.close(write)
     return Pending(work, child, os.fdopen(read, "rb"))
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
