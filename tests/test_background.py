@@ -22,7 +22,7 @@ def test_the_work_runs_in_a_child_and_its_result_comes_back() -> None:
     with background.start(lambda: (os.getpid(), ["a" * 100_000] * 50)) as pending:
         pid, texts = pending.result()
     assert pid != os.getpid()
-    assert texts == ["a" * 100_000] * 50  # more than a pipe holds at once
+    assert texts == ["a" * 100_000] * 50  # a large result
 
 
 def test_without_fork_the_work_runs_here(monkeypatch) -> None:
