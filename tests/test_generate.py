@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from datamigrate_cli.dbt import project
 from datamigrate_cli.dbt.project import MANIFEST
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
@@ -76,3 +77,15 @@ def test_dry_run_writes_nothing(catalog, tmp_path: Path) -> None:
     result = generate(catalog, tmp_path / "project", dry_run=True)
     assert result.write is None and not (tmp_path / "project").exists()
     assert result.summary == {"converted": 3, "converted with warnings": 0, "needs review": 1}
+
+
+def test_a_new_project_is_written_by_two_processes_each_with_whole_folders(tmp_path: Path) -> None:
+    files = {f"models/{folder}/m{i}.sql": f"select {i} -- {folder}\n" for folder in "abcde" for i in range(7)}
+    files |= {"dbt_project.yml": "name: x\n", "models/a/_a__models.yml": "version: 2\n"}
+    mine, theirs = project._halves(files)
+    assert mine | theirs == files
+    folders = [{path.rsplit("/", 1)[0] for path in half} for half in (mine, theirs)]
+    assert not folders[0] & folders[1]
+    assert abs(len(mine) - len(theirs)) <= 8
+    project.write_project(tmp_path / "out", files, "datamigrate test")
+    assert {p: (tmp_path / "out" / p).read_text() for p in files} == files

@@ -20,6 +20,7 @@ CASES = [
     {"to": "ref('stg_x')", "values": ["A", "yes", "No", "null", "1", "2026-01-01", "~", "", " lead"]},
     {"quote": False, "n": -3, "empty": [], "none": None, "text": "a: b # c", "multi": "line\nbreak"},
     {"unicode": "Café naïve — ünïcödé " * 8, "x": {}},
+    {"dash": "- item", "d": "-x", "dots": "... end", "rule": "---", "mixed": "a/b, (c) 'd' e-f.", "p": "(x)"},
 ]
 
 

@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+import orjson
+
 from .catalog import Catalog
 from .issues import CATALOGUE, DOCS_PATH, Issue, anchor
 from .pipeline.state import ObjectResult, Status
@@ -74,7 +76,10 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
             for code, findings in findings_by_code(objects).items()
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    try:  # the same text as json.dumps(indent=2, ensure_ascii=False), faster
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    except orjson.JSONEncodeError:  # a lone surrogate in a name, say
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _issue_json(finding: Finding) -> dict:

@@ -34,6 +34,7 @@ from .views import Relation, convert_view, error_line, referenced_names, sqlserv
 
 _VAR = "__dm_var_{}__"
 _VAR_LITERAL = re.compile(r"'__dm_var_(\w+?)__'")
+_VAR_NAME = re.compile(r"__dm_var_(\w+?)__")
 _FILTER = "DM_INCREMENTAL_FILTER"
 _TEMP_PREFIX = "dm_temp__"
 
@@ -1133,7 +1134,12 @@ def _null(name: str, types: dict[str, str]) -> exp.Expression:
 
 
 def _vars(routine: Routine, models: list[ProcedureModel], state: _State) -> dict[str, ProcedureVar]:
-    used = {m.group(1) for model in models for m in _VAR_LITERAL.finditer(model.query.sql("tsql"))}
+    used = {
+        found.group(1)
+        for model in models
+        for literal in model.query.find_all(exp.Literal)
+        if literal.is_string and (found := _VAR_NAME.fullmatch(literal.this))
+    }  # the placeholders' literals, found in the tree: generating the SQL to search it cost more
     found: dict[str, ProcedureVar] = {}
     for parameter in routine.parameters:
         name = snake_case(parameter.name.lstrip("@"))
@@ -1301,7 +1307,7 @@ def convert_procedure(
             continue
         if self_key is not None:
             local[self_key] = _self_relation(model, name.name, relations.get(self_key))
-        conversion = convert_view(query, local, target, macros)
+        conversion = convert_view(query, local, target, macros, copy=False)  # _temp_names made the copy
         if conversion.sql is None:
             issues.extend(_named_temps(_at(issue, model.lines[0]), key) for issue in conversion.errors)
             converted.append(ConvertedModel(model, name, None))

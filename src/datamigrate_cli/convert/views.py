@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
-from sqlglot.schema import MappingSchema
+from sqlglot.schema import MappingSchema, normalize_name
 
 from ..catalog import Column, ObjectName, View
 from ..issues import Issue, Severity
@@ -30,6 +32,7 @@ from .naming import RESERVED, NameSpace
 if TYPE_CHECKING:
     from .functions import Macro
 
+_TSQL = Dialect.get_or_raise("tsql")
 _PLACEHOLDER = "__datamigrate_ref_{}__"
 _SQLSERVER_ONLY_TYPES = {"money", "smallmoney", "uniqueidentifier", "smalldatetime", "tinyint", "bit"}
 
@@ -106,8 +109,10 @@ def convert_view(
     target: Target,
     macros: dict[str, Macro] | None = None,
     first_line: int | None = None,
+    copy: bool = True,
 ) -> ViewConversion:
-    """Convert one view, given what `parse_view` returned for it (the tree is not modified).
+    """Convert one view, given what `parse_view` returned for it (the tree is not modified, unless
+    `copy=False` says no one reads it afterwards: converting a large schema, a copy costs).
 
     `macros` are the scalar functions converted to macros, by lower-case schema.name: calls to them
     become macro calls. Problems are returned in `errors` (the model must stay disabled). With
@@ -117,8 +122,6 @@ def convert_view(
     if isinstance(query, Issue):
         result.errors.append(query)
         return result
-    macros = macros or {}
-    query, calls = _macro_placeholders(query, macros)
     reads = referenced_names(query)
     missing = {key for key in reads if key not in relations}  # not `reads - keys()`: that walks every key
     unknown_tables = [
@@ -139,22 +142,29 @@ def convert_view(
         )
         return result
 
-    schema = MappingSchema(_sqlglot_schema(relations, reads), dialect="tsql")  # built once, used twice
+    if copy:
+        query = query.copy()
+    calls = _macro_placeholders(query, macros or {})
+    # Read the view as written before qualify renames its nodes in place.
+    spelling = _original_spelling(query, relations, reads)
+    flagged = ViewConversion()
+    _flag_unsupported(query, flagged, calls, first_line)
+    # built once, used twice; its names are normalized already (see _sqlglot_schema)
+    schema = MappingSchema(_sqlglot_schema(relations, reads), dialect=_TSQL, normalize=False)
     try:
-        qualified = annotate(query, schema)
+        qualified = annotate(query, schema, copy=False)
     except (OptimizeError, SqlglotError) as exc:
         result.errors.append(
             Issue("DM211", f"a column could not be resolved against the Catalog: {error_line(exc)}")
         )
         return result
 
-    spelling = _original_spelling(query, relations, reads)
     output_names = _output_names(qualified)
     for placeholder in qualified.find_all(exp.Anonymous):
         if placeholder.name.lower() in calls:
             placeholder.type = exp.DataType.build(calls[placeholder.name.lower()].return_type, dialect="tsql")
     result.types = _output_types(qualified, output_names)
-    _flag_unsupported(query, result, calls, first_line)
+    result.errors, result.warnings = flagged.errors, flagged.warnings
     if result.errors:
         return result
     for issue in semantics.rewrite(qualified, target.dialect):
@@ -170,7 +180,7 @@ def convert_view(
     result.columns = _alias_outputs(qualified, output_names, spelling)
 
     markers = _macro_calls(qualified, calls, target.dialect)
-    sql = qualified.sql(dialect=target.dialect, pretty=True)
+    sql = qualified.sql(dialect=target.dialect, pretty=True, copy=False)  # the tree is ours, read no more
     try:
         sqlglot.parse_one(sql, read=target.dialect)
     except SqlglotError as exc:
@@ -187,13 +197,14 @@ def convert_view(
     return result
 
 
-def annotate(query: exp.Query, schema: dict) -> exp.Query:
-    """A qualified copy of `query` with SQL Server types on every node (what the rewrites read).
+def annotate(query: exp.Query, schema: dict, copy: bool = True) -> exp.Query:
+    """A qualified copy of `query` with SQL Server types on every node (what the rewrites read);
+    with `copy=False`, `query` itself, qualified.
 
     Raises OptimizeError or SqlglotError when a column cannot be resolved.
     """
     qualified = qualify(
-        query.copy(),
+        query.copy() if copy else query,
         schema=schema,
         db="dbo",
         dialect="tsql",
@@ -205,14 +216,31 @@ def annotate(query: exp.Query, schema: dict) -> exp.Query:
 
 
 def _sqlglot_schema(relations: dict[str, Relation], keys: set[str]) -> dict:
+    """The relations `keys` as a sqlglot schema, its names already normalized as MappingSchema would
+    (cached: views read the same relations), so each view's MappingSchema need not redo it."""
     schema: dict[str, dict[str, dict[str, str]]] = {}
     for key in keys:
         owner, _, name = key.partition(".")
         relation = relations[key]
-        schema.setdefault(owner, {})[name] = {
-            column: relation.types.get(column, "UNKNOWN") for column in relation.columns
+        schema.setdefault(_normalized(owner, True), {})[_normalized(name, True)] = {
+            _normalized(column, False): _data_type(relation.types.get(column, "UNKNOWN"))
+            for column in relation.columns
         }
     return schema
+
+
+@cache
+def _data_type(text: str) -> exp.DataType:
+    """What MappingSchema makes of a type string, made once for all views (the trees share it as
+    they share it within one view: a node's type is read, never changed in place)."""
+    data_type = exp.DataType.from_str(text, dialect=_TSQL, udt=_TSQL.SUPPORTS_USER_DEFINED_TYPES)
+    return data_type.transform(_TSQL.normalize_identifier, copy=False)
+
+
+@cache
+def _normalized(name: str, is_table: bool) -> str:
+    """A name as MappingSchema normalizes it (T-SQL: lower case)."""
+    return normalize_name(name, dialect=_TSQL, is_table=is_table).name
 
 
 def _original_spelling(query: exp.Query, relations: dict[str, Relation], keys: set[str]) -> dict[str, str]:
@@ -238,9 +266,9 @@ def _output_names(query: exp.Query) -> list[str]:
     return list(first.named_selects) if first is not None else []
 
 
-def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> tuple[exp.Query, dict[str, Macro]]:
-    """Calls of functions converted to macros -> placeholder functions `dm_macro_<n>(args)`,
-    innermost first, so a call inside another's arguments is found too."""
+def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> dict[str, Macro]:
+    """Calls of functions converted to macros -> placeholder functions `dm_macro_<n>(args)`, in
+    `query` itself, innermost first, so a call inside another's arguments is found too."""
     calls: dict[str, Macro] = {}
 
     def replace(node: exp.Expression) -> exp.Expression:
@@ -253,13 +281,12 @@ def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> tuple[exp
         return node
 
     if not macros:
-        return query, calls
-    query = query.copy()
+        return calls
     for node in sorted(query.find_all(exp.Dot), key=lambda node: -node.depth):  # the deepest first
         replaced = replace(node)
         if replaced is not node:
             node.replace(replaced)
-    return query, calls
+    return calls
 
 
 def _macro_calls(tree: exp.Expression, calls: dict[str, Macro], dialect: str) -> dict[str, str]:
@@ -416,13 +443,15 @@ def _alias_outputs(
     first = _first_select(tree)
     if first is None:
         return mapping
+    aliased = []
     for position, projection in enumerate(first.expressions):
         original = output_names[position] if position < len(output_names) else projection.alias_or_name
         original = spelling.get(original.lower(), original)
         new_name = names.claim(original)
         inner = projection.this if isinstance(projection, exp.Alias) else projection
-        projection.replace(exp.alias_(inner, _identifier(new_name)))
+        aliased.append(exp.alias_(inner, _identifier(new_name), copy=False))
         mapping.append((original, new_name))
+    first.set("expressions", aliased)  # the projections move into their aliases: nothing is copied
     # ORDER BY may name an output by its alias (a procedure's result set does): follow the rename.
     renamed = {original.lower(): new for original, new in mapping}
     order = tree.args.get("order")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import graphlib
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
+from typing import NamedTuple
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from .. import background
 from ..catalog import Catalog, RoutineKind, SourceRef, Table, View
 from ..convert.functions import function_as_macro, function_as_view
 from ..convert.naming import RESERVED, NameSpace, snake_case
@@ -130,14 +132,27 @@ def _column_plans(table: Table, target: Target) -> tuple[ColumnPlan, ...]:
 
 # ------------------------------------------------------------------------- convert
 def convert(state: GenerateState) -> GenerateState:
-    """Convert each view, in dependency order; a converted view becomes readable by the next."""
+    """Convert each view, in dependency order; a converted view becomes readable by the next.
+    Meanwhile a second process renders the staging models, which need no conversion."""
+    with background.start(partial(render_staging, state)) as staging:
+        update = _convert(state)
+        update["staging_files"], update["staging_objects"] = staging.result()
+    return update
+
+
+def _convert(state: GenerateState) -> GenerateState:
     target = state["options"].target
     relations = dict(state["relations"])
     conversions: dict[str, ViewConversion] = {}
     first_lines = {view.name.key: view.source.line if view.source else None for view in state["views"]}
     for key in state["view_order"]:
-        conversion = convert_view(
-            state["parsed_views"][key], relations, target, state["macros"], first_line=first_lines[key]
+        conversion = convert_view(  # the parsed view is read by nothing else: no copy
+            state["parsed_views"][key],
+            relations,
+            target,
+            state["macros"],
+            first_line=first_lines[key],
+            copy=False,
         )
         conversions[key] = conversion
         if conversion.sql is not None:
@@ -172,34 +187,8 @@ def render(state: GenerateState) -> GenerateState:
     files["profiles.yml"] = templates.render("project/profiles.yml.j2", default_output=target.name, **context)
     for macro in ("datamigrate_tests.sql", "datamigrate_validate.sql"):
         files[f"macros/{macro}"] = templates.static(f"project/macros/{macro}")
-
-    staging_by_table = {plan.table.key: plan for plan in state["staging"]}
-    tables_by_source: dict[str, list[tuple[Table, StagingPlan]]] = {}
-    for table in catalog.tables:
-        staging = staging_by_table[table.name.key]
-        tables_by_source.setdefault(staging.source_name, []).append((table, staging))
-        issues = tuple(type_issues(table, target))
-        files[staging.path] = templates.render(
-            "project/staging_model.sql.j2",
-            table=str(table.name),
-            warnings=issues,
-            source_ref=templates.where(table.source),
-            target=target.name,
-            source_name=staging.source_name,
-            source_table=staging.source_table,
-            columns=[_staging_column(column, target) for column in staging.columns],
-        )
-        objects.append(ObjectResult("table", str(table.name), status_for(issues), staging.model, staging.path,
-                                    table.source, issues))  # fmt: skip
-    for source_name, entries in tables_by_source.items():
-        folder = f"models/staging/{source_name}"
-        schema_description = _schema_description(catalog, entries[0][0].name.schema_)
-        files[f"{folder}/_{source_name}__sources.yml"] = _yaml_file(
-            origin, {"version": 2, "sources": [_source_entry(source_name, entries, schema_description)]}
-        )
-        files[f"{folder}/_{source_name}__models.yml"] = _yaml_file(
-            origin, {"version": 2, "models": [_model_entry(t, s, staging_by_table) for t, s in entries]}
-        )
+    files.update(state["staging_files"])
+    objects.extend(state["staging_objects"])
 
     marts: dict[str, list[dict]] = {}
     catalog_views = {view.name.key for view in catalog.views}
@@ -251,10 +240,54 @@ def render(state: GenerateState) -> GenerateState:
     return {"files": files, "objects": objects}
 
 
-def _staging_column(column: ColumnPlan, target: Target) -> dict[str, str]:
+def render_staging(state: GenerateState) -> tuple[dict[str, str], list[ObjectResult]]:
+    """The staging models and their property files, with what each table became."""
+    catalog = state["catalog"]
+    target = state["options"].target
+    origin = _origin(catalog)
+    files: dict[str, str] = {}
+    objects: list[ObjectResult] = []
+    staging_by_table = {plan.table.key: plan for plan in state["staging"]}
+    tables_by_source: dict[str, list[tuple[Table, StagingPlan]]] = {}
+    for table in catalog.tables:
+        staging = staging_by_table[table.name.key]
+        tables_by_source.setdefault(staging.source_name, []).append((table, staging))
+        issues = tuple(type_issues(table, target))
+        files[staging.path] = templates.render(
+            "project/staging_model.sql.j2",
+            table=str(table.name),
+            warnings=issues,
+            source_ref=templates.where(table.source),
+            target=target.name,
+            source_name=staging.source_name,
+            source_table=staging.source_table,
+            columns=[_staging_column(column, target) for column in staging.columns],
+        )
+        objects.append(ObjectResult("table", str(table.name), status_for(issues), staging.model, staging.path,
+                                    table.source, issues))  # fmt: skip
+    for source_name, entries in tables_by_source.items():
+        folder = f"models/staging/{source_name}"
+        schema_description = _schema_description(catalog, entries[0][0].name.schema_)
+        files[f"{folder}/_{source_name}__sources.yml"] = _yaml_file(
+            origin, {"version": 2, "sources": [_source_entry(source_name, entries, schema_description)]}
+        )
+        files[f"{folder}/_{source_name}__models.yml"] = _yaml_file(
+            origin, {"version": 2, "models": [_model_entry(t, s, staging_by_table) for t, s in entries]}
+        )
+    return files, objects
+
+
+class _StagingColumn(NamedTuple):
+    """A staging model's select item (a tuple: the template reads its fields faster than a dict's keys)."""
+
+    expression: str
+    name: str
+
+
+def _staging_column(column: ColumnPlan, target: Target) -> _StagingColumn:
     quoted = _column_sql(column.original, target.dialect)
     expression = f"cast({quoted} as {column.target_type})" if column.target_type else quoted
-    return {"expression": expression, "name": _identifier_sql(column.name, target.dialect)}
+    return _StagingColumn(expression, _identifier_sql(column.name, target.dialect))
 
 
 @cache

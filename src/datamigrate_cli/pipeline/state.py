@@ -117,6 +117,10 @@ class GenerateState(TypedDict, total=False):
     # convert
     conversions: dict[str, ViewConversion]
     procedure_conversions: dict[str, ProcedureConversion]
+    staging_files: dict[str, str]
+    """The staging models and their property files (rendered beside the conversion, see `convert`)."""
+    staging_objects: list[ObjectResult]
+    """What each table became."""
     # render
     files: dict[str, str]
     """Project-relative path -> content."""
