@@ -48,6 +48,8 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
 RESULTS_VERSION = 1
+PSS_EVERY = 0.1
+"""Seconds between two samples of a running stage's memory (PSS)."""
 _GO = re.compile(r"^[ \t]*GO[ \t]*$", re.IGNORECASE | re.MULTILINE)
 DBT_STAGES = ("validate", "dbt_compile")
 PARSE_STAGES = ("extract_common", "sqloxide_parse", "sqlglot_parse")
@@ -216,12 +218,40 @@ def run_stage(stage: str, paths: list[Path], scratch: Path, timeout: float) -> d
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", stage, str(result_file),
                *map(str, paths)]  # fmt: skip
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0 or not result_file.is_file():
-        raise RuntimeError(f"stage {stage} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    peak_pss = 0.0
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        while process.poll() is None:  # meanwhile, the memory of the worker and its forked children
+            peak_pss = max(peak_pss, pss_mb(process.pid))
+            if time.perf_counter() - started > timeout:
+                process.kill()
+            time.sleep(PSS_EVERY)
+        errors.seek(0)
+        if process.returncode != 0 or not result_file.is_file():
+            raise RuntimeError(f"stage {stage} failed ({process.returncode}):\n{errors.read()[-3000:]}")
     result = json.loads(result_file.read_text(encoding="utf-8"))
     result["process_seconds"] = time.perf_counter() - started
+    result["peak_pss_mb"] = peak_pss
     return result
+
+
+def pss_mb(pid: int) -> float:
+    """The proportional set size of `pid` and its descendants, in MiB (0 where /proc cannot say).
+
+    Unlike RSS, PSS counts a page shared by processes (a fork's copy-on-write pages) once in all:
+    the memory a stage that forks really needs. Linux only.
+    """
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text(encoding="utf-8")
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE).group(1))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += map(int, (task / "children").read_text(encoding="utf-8").split())
+        except (OSError, AttributeError, ValueError):
+            continue  # ended meanwhile, or no /proc
+    return total / 1024
 
 
 def _dbt_swapped(plan: list[tuple[str, list[Path]]]) -> list[tuple[str, list[Path]]]:
@@ -332,8 +362,11 @@ def goals(results: list[dict]) -> list[dict]:
         add(
             "generate 10,000 tables: seconds", round(generate["seconds"], 2), "< 10", generate["seconds"] < 10
         )
-        add("generate 10,000 tables: peak RSS MiB", round(generate["peak_rss_mb"]), "< 1024",
-            generate["peak_rss_mb"] < 1024)  # fmt: skip
+        add("generate 10,000 tables: peak RSS MiB of its main process", round(generate["peak_rss_mb"]),
+            "< 1024", generate["peak_rss_mb"] < 1024)  # fmt: skip
+        if generate.get("peak_pss_mb"):  # a second process renders and writes: count both
+            add("generate 10,000 tables: peak PSS MiB of all its processes", round(generate["peak_pss_mb"]),
+                "< 1024", generate["peak_pss_mb"] < 1024)  # fmt: skip
     if 1000 in by_n and 10000 in by_n:
         for stage in ("extract", "generate", "validate"):
             small, large = by_n[1000]["stages"].get(stage), by_n[10000]["stages"].get(stage)
@@ -362,12 +395,14 @@ def markdown(document: dict) -> str:
         "",
         f"{document['created']}, {document['machine']['cpus']} cores ({document['machine']['platform']}), "
         f"Python {document['machine']['python']}; medians of {document['runs']} run(s), each stage in a fresh "
-        "process. Seconds are the stage's own call after its imports; peak RSS is the whole process's.",
+        "process. Seconds are the stage's own call after its imports; peak RSS is the stage's main process's; "
+        f"peak PSS, sampled every {PSS_EVERY} s, is of all its processes (generate forks one), shared pages "
+        "counted once.",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in document["versions"].items() if v) + ".",
         "",
-        "| N tables | stage | median s | runs (s) | CPU s | peak RSS MiB | ms per table | notes |",
-        "|---:|---|---:|---|---:|---:|---:|---|",
+        "| N tables | stage | median s | runs (s) | CPU s | peak RSS MiB | peak PSS MiB | ms per table | notes |",
+        "|---:|---|---:|---|---:|---:|---:|---:|---|",
     ]
     for entry in document["results"]:
         n = entry["tables"]
@@ -376,7 +411,7 @@ def markdown(document: dict) -> str:
             runs = ", ".join(f"{s:.2f}" for s in result["seconds_all"])
             lines.append(
                 f"| {n:,} | {stage} | {result['seconds']:.2f} | {runs} | {result['cpu_seconds']:.2f} | "
-                f"{result['peak_rss_mb']:.0f} | "
+                f"{result['peak_rss_mb']:.0f} | {result.get('peak_pss_mb', 0):.0f} | "
                 f"{1000 * result['seconds'] / n:.2f} | {note} |"
             )
     lines += ["", "## Ratios", "", "| N tables | ratio | value |", "|---:|---|---:|"]
