@@ -411,7 +411,7 @@ def markdown(document: dict) -> str:
             runs = ", ".join(f"{s:.2f}" for s in result["seconds_all"])
             lines.append(
                 f"| {n:,} | {stage} | {result['seconds']:.2f} | {runs} | {result['cpu_seconds']:.2f} | "
-                f"{result['peak_rss_mb']:.0f} | {result.get('peak_pss_mb', 0):.0f} | "
+                f"{result['peak_rss_mb']:.0f} | {_pss(result)} | "
                 f"{1000 * result['seconds'] / n:.2f} | {note} |"
             )
     lines += ["", "## Ratios", "", "| N tables | ratio | value |", "|---:|---|---:|"]
@@ -446,6 +446,11 @@ def markdown(document: dict) -> str:
         if "skipped" in entry:
             lines.append(f"  ({entry['skipped']})")
     return "\n".join(lines) + "\n"
+
+
+def _pss(result: dict) -> str:
+    """The sampled peak PSS; a dash when the stage ended before the first sample could see it."""
+    return f"{result['peak_pss_mb']:.0f}" if result.get("peak_pss_mb", 0) >= 1 else "-"
 
 
 def _counts(counts: dict) -> str:
