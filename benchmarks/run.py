@@ -33,6 +33,7 @@ import platform
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -220,11 +221,15 @@ def run_stage(stage: str, paths: list[Path], scratch: Path, timeout: float) -> d
     started = time.perf_counter()
     peak_pss = 0.0
     with tempfile.TemporaryFile("w+") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=errors, text=True, start_new_session=True
+        )
         while process.poll() is None:  # meanwhile, the memory of the worker and its forked children
             peak_pss = max(peak_pss, pss_mb(process.pid))
             if time.perf_counter() - started > timeout:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)  # the worker and its children
+                process.wait()
+                raise RuntimeError(f"stage {stage} took more than {timeout:.0f} s (--timeout)")
             time.sleep(PSS_EVERY)
         errors.seek(0)
         if process.returncode != 0 or not result_file.is_file():
@@ -396,8 +401,8 @@ def markdown(document: dict) -> str:
         f"{document['created']}, {document['machine']['cpus']} cores ({document['machine']['platform']}), "
         f"Python {document['machine']['python']}; medians of {document['runs']} run(s), each stage in a fresh "
         "process. Seconds are the stage's own call after its imports; peak RSS is the stage's main process's; "
-        f"peak PSS, sampled every {PSS_EVERY} s, is of all its processes (generate forks one), shared pages "
-        "counted once.",
+        f"peak PSS, sampled every {PSS_EVERY} s (so at least that), is of all its processes (generate forks "
+        "one), shared pages counted once.",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in document["versions"].items() if v) + ".",
         "",

@@ -117,6 +117,19 @@ def test_second_definition_of_an_object_is_reported(tmp_path: Path) -> None:
     assert "already defined at script.sql:1" in catalog.unparsed[0].reason
 
 
+def test_a_property_set_twice_is_attached_and_a_missing_column_reported(tmp_path: Path) -> None:
+    prop = "EXEC sp_addextendedproperty @name = N'MS_Description', @value = N'{}', @level0type = N'SCHEMA', "
+    prop += "@level0name = N'dbo', @level1type = N'TABLE', @level1name = N't', @level2type = N'COLUMN', "
+    prop += "@level2name = N'{}'\nGO\n"
+    sql = "CREATE TABLE t (Id int, [Name] nvarchar(9))\nGO\n" + prop.format("key", "ID") * 2
+    sql += prop.format("x", "nowhere")
+    catalog = extract_text(tmp_path, sql)
+    assert [c.description for c in catalog.tables[0].columns] == ["key", None]  # names compare in any case
+    assert [u.reason for u in catalog.unparsed] == [
+        "extended property MS_Description is on dbo.t.nowhere, which is not a known schema, table, view or column"
+    ]
+
+
 def test_long_view_cut_inside_a_bracketed_name_still_reads_its_header(tmp_path: Path) -> None:
     columns = ",\n".join(f"    t.[Column{i:04d}] AS [Alias{i:04d}]" for i in range(200))
     script = tmp_path / "long.sql"

@@ -63,7 +63,10 @@ def start(work: Callable[[], T]) -> Pending[T]:
     """Start `work` in a forked child process; `result()` waits for it (or does the work, see above)."""
     if not hasattr(os, "fork") or sys.platform == "darwin" or _cores() < 2 or threading.active_count() > 1:
         return Pending(work)
-    results = tempfile.TemporaryFile()  # noqa: SIM115 (Pending closes it)
+    try:
+        results = tempfile.TemporaryFile()  # noqa: SIM115 (Pending closes it)
+    except OSError:  # no usable temporary folder, too many open files...
+        return Pending(work)
     try:
         child = os.fork()
     except OSError:

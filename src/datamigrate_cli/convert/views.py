@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import sqlglot
@@ -237,7 +237,7 @@ def _data_type(text: str) -> exp.DataType:
     return data_type.transform(_TSQL.normalize_identifier, copy=False)
 
 
-@cache
+@lru_cache(maxsize=1 << 16)  # the names of the relations views read, more than a large schema has
 def _normalized(name: str, is_table: bool) -> str:
     """A name as MappingSchema normalizes it (T-SQL: lower case)."""
     return normalize_name(name, dialect=_TSQL, is_table=is_table).name

@@ -155,7 +155,8 @@ class _TableDraft:
     nullability_from_type: set[str] = field(default_factory=set)
     """Columns of a user-defined type declared without NULL / NOT NULL: the type decides."""
     keys: dict[str, str] = field(default_factory=dict)
-    """Lower-cased column name -> the first key of `columns` spelled so (kept by the methods below)."""
+    """Lower-cased column name -> the first key of `columns` spelled so: change `columns` only through
+    put_column and drop_column, which keep it (columns_named relies on it)."""
     description: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
 
@@ -422,9 +423,7 @@ class _Builder:
     def _create_view(self, text: str, source: SourceRef) -> None:
         tokens = Tokens(_header(text))
         _create_or_alter(tokens, "VIEW")
-        self._add_view(_object_name(tokens), text, source)
-
-    def _add_view(self, name: ObjectName, text: str, source: SourceRef) -> None:
+        name = _object_name(tokens)
         if self._claim("view", name, source, text):
             self.views[name.key] = View(name=name, definition=text, source=source)
 
@@ -595,8 +594,6 @@ class _Builder:
                 self._fast_alter(read)
             elif isinstance(read, fast.PropertyRead):
                 self._add_property(read.arguments, statement.file, statement.line)
-            elif isinstance(read, fast.ViewRead):
-                self._add_view(_parts_name(read.name), statement.text, _source(statement))
             else:
                 self._fast_index(read)
         except SyntaxProblem as exc:
@@ -606,12 +603,10 @@ class _Builder:
     def _fast_table(self, read: fast.TableRead, text: str, source: SourceRef) -> None:
         name = _parts_name(read.name)
         draft = _TableDraft(name=name, columns={}, source=source)
-        columns, keys = draft.columns, draft.keys
         for item in read.items:
             kind = type(item)
-            if kind is dict:  # most columns: the fields alone (draft.put_column, inlined)
-                columns[item["name"]] = item
-                keys.setdefault(item["name"].lower(), item["name"])
+            if kind is dict:  # most columns: the fields alone
+                draft.put_column(item)
             elif kind is fast.ColumnRead:
                 _put_fast_column(draft, item)
             else:
@@ -818,8 +813,7 @@ def _put_fast_column(draft: _TableDraft, read: fast.ColumnRead) -> None:
         values["identity"] = _identity(*values["identity"])
     if read.nullability_from_type:
         draft.nullability_from_type.add(name)
-    draft.columns[name] = values  # draft.put_column, inlined: this runs for every column
-    draft.keys.setdefault(name.lower(), name)
+    draft.put_column(values)
 
 
 @lru_cache(maxsize=256)  # frozen, so one object per (seed, increment) serves every column
@@ -903,9 +897,6 @@ def _typed_column(
     if "nullable" not in fields and data_type not in BASE_TYPES:
         draft.nullability_from_type.add(name)
     return column_values(name, data_type, sizes, fields)
-
-
-_new, _set = Column.__new__, object.__setattr__
 
 
 def _column_options(tokens: Tokens, draft: _TableDraft, column: str, fields: dict) -> None:

@@ -1,9 +1,9 @@
 """A fast path for the statement shapes that make up most of a schema script.
 
 SSMS and SSDT write tables, keys, indexes and descriptions in a few fixed shapes: CREATE TABLE with
-plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextendedproperty; and a
-view is its whole batch, of which only the name is read. A batch made of exactly one such statement
-is read here with compiled regular expressions, without sqlglot's tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
+plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextendedproperty. A batch
+made of exactly one such statement is read here with compiled regular expressions, without sqlglot's
+tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
 statement, quoted names with `]]`, computed columns, unusual options, a second statement) returns
 None and goes through the full path (`script.split_statements` + the grammar in `ddl.py`), which
 stays the reference: a test reads every corpus both ways and compares the snapshots.
@@ -58,9 +58,6 @@ _CREATE_INDEX = re.compile(
     rf"(?:\s*+(?:WITH\s*+{_BAL}|ON\s++{_SAFE_NAME}(?:\s*+{_BAL})?))*+\s*+",
     _FLAGS,
 )
-# A view is its whole batch; the grammar reads only its name, which must be followed by a blank,
-# a parenthesis (the column list) or the end.
-_CREATE_VIEW = re.compile(rf"CREATE\s++(?:OR\s++ALTER\s++)?VIEW\s*+(?P<name>{_DOTTED})(?=[\s(]|\Z)", _FLAGS)
 _ALTER_TABLE = re.compile(
     rf"ALTER\s++TABLE\s*+(?P<name>{_DOTTED})(?:\s++WITH\s++(?:CHECK|NOCHECK)\b)?\s*+"
     rf"(?:(?P<state>(?:CHECK|NOCHECK)\s++CONSTRAINT\s*+{_SAFE_NAME}\s*+)|ADD\b)",
@@ -185,23 +182,19 @@ class IndexRead(NamedTuple):
     included: tuple[str, ...]
 
 
-class ViewRead(NamedTuple):
-    name: tuple[str, ...]
-
-
 class PropertyRead(NamedTuple):
     arguments: dict[str, str]
     """Parameter name in lower case -> value, as `EXEC` passed them."""
 
 
-Read = TableRead | AlterRead | IndexRead | PropertyRead | ViewRead
+Read = TableRead | AlterRead | IndexRead | PropertyRead
 
 
 class FastStatement(NamedTuple):
     start: int
     """Where the statement starts in the batch text (after leading whitespace and comments)."""
     text: str
-    """The statement, without trailing blanks and semicolons (a view keeps its semicolons)."""
+    """The statement, without trailing blanks and semicolons."""
     first_word: str
     read: Read
 
@@ -219,10 +212,6 @@ def read_batch(batch: str) -> FastStatement | None:
             match = _CREATE_TABLE.match(text)
             if match:
                 return FastStatement(start, text, "CREATE", _table(text, match))
-            match = _CREATE_VIEW.match(text)
-            if match:  # the statement is the batch to its end, semicolons included
-                view = ViewRead(_dotted(match.group("name")))
-                return FastStatement(start, batch[start:].rstrip(), "CREATE", view)
             return FastStatement(start, text, "CREATE", _index(text))
         if first.startswith("ALTER"):
             return FastStatement(start, text, "ALTER", _alter(text))
