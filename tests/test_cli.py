@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,27 @@ def test_language_model_options_need_llm(tmp_path: Path, option: str, value: str
     result = run("generate", str(tmp_path / "schema.json"), "-o", str(tmp_path / "p"), option, value)
     assert result.returncode == 2 and "only applies with --llm anthropic" in result.stderr
     assert option in result.stderr and "Traceback" not in result.stderr and not (tmp_path / "p").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="no fork here")
+def test_generate_from_the_command_line_uses_a_second_process(tmp_path: Path) -> None:
+    # The CLI's status line must not start a thread: with one running, generation stays in one process.
+    snapshot = tmp_path / "schema.json"
+    assert run("extract", "--ddl", str(EXAMPLE), "-o", str(snapshot)).returncode == 0
+    counting = (
+        "import os, sys\n"
+        "forked, fork = [], os.fork\n"
+        "os.fork = lambda: forked.append(1) or fork()\n"
+        "sys.argv = ['datamigrate', 'generate', sys.argv[1], '-o', sys.argv[2]]\n"
+        "from datamigrate_cli.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('forks:', len(forked))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", counting, str(snapshot), str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert ("forks: 0" in result.stdout) == (cores < 2), result.stdout

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
@@ -313,7 +316,7 @@ def generate(
 
     client, max_repairs = _llm_client(llm, llm_model, max_repairs)
     catalog = _read_snapshot(snapshot)
-    with err.status("Generating the dbt project"):
+    with _working("Generating the dbt project"):
         result = run_generate(
             catalog, output, target, project_name, dry_run,
             check=check, llm=client, max_repairs=max_repairs,
@@ -405,7 +408,7 @@ def migrate(
         f"{len(catalog.routines)} procedures/functions from {summary.files} file(s); "
         f"{len(catalog.unparsed)} unparsed statement(s)"
     )
-    with err.status("Generating the dbt project"):
+    with _working("Generating the dbt project"):
         result = run_generate(
             catalog, output, target, project_name, check=check, llm=client, max_repairs=max_repairs
         )
@@ -490,7 +493,7 @@ def assess(
         catalog, _ = _read_scripts(ddl)
     else:
         catalog = _read_server(command_line, config)
-    with err.status("Assessing: running the generation pipeline, writing nothing"):
+    with _working("Assessing: running the generation pipeline, writing nothing"):
         assessment = run_assess(catalog, target)
     if out_dir is not None:
         try:
@@ -683,6 +686,17 @@ def _choice(value: str, allowed: list[str], option: str) -> str:
     raise typer.BadParameter(
         f"'{value}' is not one of {', '.join(allowed)}; {hint}".rstrip("; "), param_hint=option
     )
+
+
+@contextmanager
+def _working(message: str) -> Iterator[None]:
+    """A status line on stderr while the generation pipeline runs, gone when it ends.
+
+    Drawn once, not animated: rich animates with a thread, and while another thread runs,
+    generation does not fork the second process that halves its time (see background.py).
+    """
+    with Live(f"{message}...", console=err, auto_refresh=False, transient=True):
+        yield
 
 
 def main() -> None:
