@@ -101,6 +101,9 @@ EDGE_SCRIPTS = [
     "A\nGO",
     "A\nGO\n",
     "/* GO\nGO */\nX\n\tgo\t-- GO\nY\nGOX\nZ\n",
+    "GO",
+    "\n\nGO 2\n  \nGO\nx",
+    "select 1\nGO\nGO\n\nselect 2",
 ]
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from datamigrate_cli.errors import InputError
-from datamigrate_cli.extract import script
 from datamigrate_cli.extract.script import Batch, ScriptNotes, read_script, split_batches, split_statements
 
 
@@ -48,23 +47,6 @@ def test_go_lines_split_batches_with_counts_and_comments() -> None:
         ("select 3", 5),
         ("select 4\nGOTO x", 7),
     ]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "GO\nselect 1\nGO\n",
-        "select 1\nGO\nGO\n\nselect 2",
-        "\n\nGO 2\n  \nGO\nx",
-        "a\nGO",
-        "GO",
-        "a\n go -- c\nb\n",
-    ],
-)
-def test_the_one_scan_go_splitter_agrees_with_the_line_by_line_one(text: str) -> None:
-    # A script without SQLCMD lines is split by one scan for GO lines; the line-by-line splitter,
-    # which also carries out SQLCMD, is the reference.
-    assert script._split_on_go(text) == script._split_lines(text, "f.sql", ScriptNotes())
 
 
 def test_sqlcmd_setvar_is_substituted_and_include_reported() -> None:
