@@ -527,9 +527,13 @@ def _is_assignment(step: Step) -> bool:
     if step.kind != "SELECT":
         return False
     try:
-        tree = sqlglot.parse_one(step.text, read="tsql")
+        return _assigns_only(sqlglot.parse_one(step.text, read="tsql"))
     except SqlglotError:
         return False
+
+
+def _assigns_only(tree: exp.Expression) -> bool:
+    """SELECT @x = ..., @y = ... with no FROM."""
     return (
         isinstance(tree, exp.Select)
         and not tree.args.get("from_")
@@ -635,15 +639,12 @@ def _updated_table(tree: exp.Update) -> exp.Table | None:
 
 
 def _on_select(state: _State, step: Step, steps: list[Step]) -> None:
-    if _is_assignment(step) and step.kind == "SELECT":
-        tree = _parse(state, step)
-        if isinstance(tree, exp.Select):
-            for projection in tree.expressions:
-                if isinstance(projection, exp.EQ):
-                    _assign(state, step, projection.this.sql("tsql").lower(), projection.expression)
-        return
     tree = _parse(state, step)
     if tree is None:
+        return
+    if step.kind == "SELECT" and _assigns_only(tree):
+        for projection in tree.expressions:
+            _assign(state, step, projection.this.sql("tsql").lower(), projection.expression)
         return
     if isinstance(tree, exp.Insert):
         _on_insert_tree(state, step, tree)
@@ -1230,7 +1231,6 @@ class ConvertedModel:
     sql: str | None
     """The model's SELECT in the target dialect with its Jinja, or None when it could not convert."""
     columns: tuple[tuple[str, str], ...] = ()
-    types: dict[str, str] = field(default_factory=dict)
 
     @property
     def config(self) -> str:
@@ -1335,7 +1335,7 @@ def convert_procedure(
             for issue in conversion.warnings
             if _FILTER not in issue.message
         )
-        converted.append(ConvertedModel(model, name, sql, tuple(conversion.columns), conversion.types))
+        converted.append(ConvertedModel(model, name, sql, tuple(conversion.columns)))
     return converted, issues, published
 
 
