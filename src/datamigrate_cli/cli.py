@@ -495,15 +495,16 @@ def assess(
         catalog = _read_server(command_line, config)
     with _working("Assessing: running the generation pipeline, writing nothing"):
         assessment = run_assess(catalog, target)
+    document = assessment_json(assessment)
     if out_dir is not None:
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             (out_dir / "assessment.md").write_text(assessment_markdown(assessment), encoding="utf-8")
-            (out_dir / "assessment.json").write_text(assessment_json(assessment), encoding="utf-8")
+            (out_dir / "assessment.json").write_text(document, encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{out_dir}: cannot write the assessment ({exc.strerror})") from None
     if fmt == "json":
-        sys.stdout.write(assessment_json(assessment))
+        sys.stdout.write(document)
         return
     _print_assessment(assessment, out_dir)
 
