@@ -38,9 +38,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --dbt-max $(BENCH_DBT_MAX) \
 		--out $(BENCH_OUT)
 
-# docs/issue-codes.md is generated from the issue catalogue (src/datamigrate_cli/issues.py).
+# docs/issue-codes.md is generated from the issue catalogue (src/datamigrate_cli/model/issues.py).
 docs: $(STAMP)
-	$(BIN)/python -m datamigrate_cli.issues > docs/issue-codes.md
+	$(BIN)/python -m datamigrate_cli.model.issues > docs/issue-codes.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -77,8 +77,8 @@ def batches(path: Path) -> list[str]:
 
 
 def work_extract(source: Path, snapshot: Path | None) -> dict:
-    from datamigrate_cli.catalog import write_snapshot
     from datamigrate_cli.extract import extract_scripts
+    from datamigrate_cli.model.catalog import write_snapshot
 
     with Clock() as clock:
         catalog, summary = extract_scripts([source], freeze=True)  # as the CLI reads
@@ -96,8 +96,8 @@ def work_extract(source: Path, snapshot: Path | None) -> dict:
 
 
 def work_generate(snapshot: Path, project: Path) -> dict:
-    from datamigrate_cli.catalog import read_snapshot
     from datamigrate_cli.generate import generate
+    from datamigrate_cli.model.catalog import read_snapshot
 
     catalog = read_snapshot(snapshot)
     shutil.rmtree(project, ignore_errors=True)

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from datamigrate_cli.assess import EFFORT_HOURS, Band, Complexity, assess, scan
-from datamigrate_cli.catalog import write_snapshot
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
-from datamigrate_cli.issues import Severity
+from datamigrate_cli.model.catalog import write_snapshot
+from datamigrate_cli.model.issues import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "retail"

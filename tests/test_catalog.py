@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from datamigrate_cli.catalog import FORMAT_VERSION, CatalogFormatError, dumps, loads
 from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.model.catalog import FORMAT_VERSION, CatalogFormatError, dumps, loads
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "retail"
 

@@ -138,7 +138,7 @@ def test_generate_from_the_command_line_uses_a_second_process(tmp_path: Path) ->
         "forked, fork = [], os.fork\n"
         "os.fork = lambda: forked.append(1) or fork()\n"
         "sys.argv = ['datamigrate', 'generate', sys.argv[1], '-o', sys.argv[2]]\n"
-        "from datamigrate_cli.cli import main\n"
+        "from datamigrate_cli.cli.app import main\n"
         "try:\n"
         "    main()\n"
         "finally:\n"

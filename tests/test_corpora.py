@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from datamigrate_cli.catalog import read_snapshot
-from datamigrate_cli.cli import app
+from datamigrate_cli.cli.app import app
+from datamigrate_cli.model.catalog import read_snapshot
 from datamigrate_cli.targets import TARGETS
 
 CASES = {

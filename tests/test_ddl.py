@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamigrate_cli.catalog import ObjectName, RoutineKind
 from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.model.catalog import ObjectName, RoutineKind
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "ddl.yml").read_text(encoding="utf-8"))
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamigrate_cli.catalog import Column, ForeignKey, dumps
 from datamigrate_cli.extract import extract_scripts
-from datamigrate_cli.extract import script as reader
-from datamigrate_cli.extract.fast import read_batch
-from datamigrate_cli.extract.script import ScriptNotes, read_script, split_batches
+from datamigrate_cli.extract.scripts.fast import read_batch
+from datamigrate_cli.model.catalog import Column, ForeignKey, dumps
+from datamigrate_cli.tsql import script as reader
+from datamigrate_cli.tsql.script import ScriptNotes, read_script, split_batches
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from datamigrate_cli.cli import app
+from datamigrate_cli.cli.app import app
 
 FUNCTIONS = Path(__file__).parent / "fixtures" / "functions.sql"
 runner = CliRunner()

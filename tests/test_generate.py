@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from datamigrate_cli.dbt import project
-from datamigrate_cli.dbt.project import MANIFEST
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
+from datamigrate_cli.project import writer
+from datamigrate_cli.project.writer import MANIFEST
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -82,10 +82,10 @@ def test_dry_run_writes_nothing(catalog, tmp_path: Path) -> None:
 def test_a_new_project_is_written_by_two_processes_each_with_whole_folders(tmp_path: Path) -> None:
     files = {f"models/{folder}/m{i}.sql": f"select {i} -- {folder}\n" for folder in "abcde" for i in range(7)}
     files |= {"dbt_project.yml": "name: x\n", "models/a/_a__models.yml": "version: 2\n"}
-    mine, theirs = project._halves(files)
+    mine, theirs = writer._halves(files)
     assert mine | theirs == files
     folders = [{path.rsplit("/", 1)[0] for path in half} for half in (mine, theirs)]
     assert not folders[0] & folders[1]
     assert abs(len(mine) - len(theirs)) <= 8
-    project.write_project(tmp_path / "out", files, "datamigrate test")
+    writer.write_project(tmp_path / "out", files, "datamigrate test")
     assert {p: (tmp_path / "out" / p).read_text() for p in files} == files

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamigrate_cli import issues
-from datamigrate_cli.catalog import Column, ObjectName, Table
-from datamigrate_cli.convert.types import type_issues
+from datamigrate_cli.convert.casts import type_issues
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
-from datamigrate_cli.issues import CATALOGUE, RESERVED, Issue, Severity
-from datamigrate_cli.pipeline.state import Status, status_for
+from datamigrate_cli.model import issues
+from datamigrate_cli.model.catalog import Column, ObjectName, Table
+from datamigrate_cli.model.issues import CATALOGUE, RESERVED, Issue, Severity
+from datamigrate_cli.model.results import Status, status_for
 from datamigrate_cli.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,17 +16,17 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from datamigrate_cli.errors import InputError
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
-from datamigrate_cli.pipeline.llm import (
+from datamigrate_cli.generate.llm import (
     API_KEY_VARIABLE,
     DEFAULT_MODEL,
     AnthropicClient,
     LLMError,
     llm_client,
 )
-from datamigrate_cli.pipeline.state import Status
+from datamigrate_cli.model.errors import InputError
+from datamigrate_cli.model.results import Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPLIES = FIXTURES / "anthropic"
@@ -240,7 +240,7 @@ def test_cli_llm_with_an_unreachable_api_completes_and_never_shows_the_key(tmp_p
 def test_generation_without_llm_does_not_load_the_sdk() -> None:
     """The offline path never imports anthropic: nothing of it can reach the network."""
     code = (
-        "import sys, datamigrate_cli.generate, datamigrate_cli.cli; "
+        "import sys, datamigrate_cli.generate, datamigrate_cli.cli.app; "
         "assert 'anthropic' not in sys.modules, 'anthropic was imported'"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

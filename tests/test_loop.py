@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from datamigrate_cli import __version__
-from datamigrate_cli.errors import DbtError
 from datamigrate_cli.extract import extract_scripts
-from datamigrate_cli.generate import generate
-from datamigrate_cli.issues import CATALOGUE
-from datamigrate_cli.pipeline import loop, nodes
-from datamigrate_cli.pipeline.candidates import Author, Draft, candidates, convert_prompt
-from datamigrate_cli.pipeline.graph import compiled_graph
-from datamigrate_cli.pipeline.llm import LLMError, sql_from_reply
-from datamigrate_cli.pipeline.state import GenerateOptions, Status
+from datamigrate_cli.generate import generate, loop, stages
+from datamigrate_cli.generate.candidates import Author, Draft, candidates, convert_prompt
+from datamigrate_cli.generate.graph import compiled_graph
+from datamigrate_cli.generate.llm import LLMError, sql_from_reply
+from datamigrate_cli.generate.state import GenerateOptions
+from datamigrate_cli.model.errors import DbtError
+from datamigrate_cli.model.issues import CATALOGUE
+from datamigrate_cli.model.results import Status
 from datamigrate_cli.targets import get_target
 from datamigrate_cli.validate import Level, validate_project
 
@@ -72,7 +72,7 @@ def _state(catalog, options, through=("analyze", "plan", "convert")) -> dict:
     """The state the graph has after the named rule nodes, built by calling them in turn."""
     state = {"catalog": catalog, "options": options}
     for name in through:
-        state |= getattr(nodes, name)(state)
+        state |= getattr(stages, name)(state)
     return state
 
 

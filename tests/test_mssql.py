@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from datamigrate_cli.catalog import Catalog, origin_independent, read_snapshot
-from datamigrate_cli.errors import SourceUnreachableError
 from datamigrate_cli.extract import ServerSettings, extract_scripts, extract_server
-from datamigrate_cli.extract.settings import odbc_pairs
+from datamigrate_cli.extract.server.settings import odbc_pairs
+from datamigrate_cli.model.catalog import Catalog, origin_independent, read_snapshot
+from datamigrate_cli.model.errors import SourceUnreachableError
 
 ODBC = os.environ.get("DATAMIGRATE_TEST_MSSQL_ODBC", "")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "retail"

@@ -60,7 +60,7 @@ def test_installed_package_loads_templates_from_itself(wheel: Path, tmp_path: Pa
     result = run_installed(
         wheel,
         tmp_path,
-        "from datamigrate_cli.dbt import templates; "
+        "from datamigrate_cli.project import templates; "
         "root = str(templates.templates_root()); "
         "assert root.startswith({site}), root; "
         "print(templates.render('project/dbt_project.yml.j2', project_name='p', version='v', origin='o'))",
@@ -73,7 +73,7 @@ def test_library_does_not_import_the_cli() -> None:
     # typer only: rich is imported by langgraph's dependencies whatever we do.
     code = (
         "import sys, datamigrate_cli.generate, datamigrate_cli.validate, datamigrate_cli.extract; "
-        "loaded = {'typer', 'datamigrate_cli.cli'} & set(sys.modules); assert not loaded, loaded"
+        "loaded = {'typer', 'datamigrate_cli.cli', 'datamigrate_cli.cli.app'} & set(sys.modules); assert not loaded, loaded"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -81,17 +81,17 @@ def test_library_does_not_import_the_cli() -> None:
 
 def test_wheel_contains_every_catalog_query(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    queries = sorted((ROOT / "src" / "datamigrate_cli" / "extract" / "queries").glob("*.sql"))
+    queries = sorted((ROOT / "src" / "datamigrate_cli" / "extract" / "server" / "queries").glob("*.sql"))
     assert queries
     for query in queries:
-        assert f"datamigrate_cli/extract/queries/{query.name}" in names
+        assert f"datamigrate_cli/extract/server/queries/{query.name}" in names
 
 
 def test_installed_package_loads_catalog_queries_from_itself(wheel: Path, tmp_path: Path) -> None:
     result = run_installed(
         wheel,
         tmp_path,
-        "import datamigrate_cli.extract.sys_catalog as c; "
+        "import datamigrate_cli.extract.server.rows as c; "
         "assert c.__file__.startswith({site}), c.__file__; "
         "print(all(c.load_query(name).startswith('-- ' + name + ':') for name in c.QUERIES))",
     )

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamigrate_cli.catalog import ObjectName, Routine, RoutineKind, SourceRef
-from datamigrate_cli.convert.procedures import read_body, recognise
-from datamigrate_cli.dbt.runner import run_dbt
+from datamigrate_cli.convert.procedures import recognise
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.generate import generate
+from datamigrate_cli.model.catalog import ObjectName, Routine, RoutineKind, SourceRef
 from datamigrate_cli.targets import TARGETS
+from datamigrate_cli.tsql.blocks import read_body
+from datamigrate_cli.validate.dbt import run_dbt
 from datamigrate_cli.validate.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "procedures"

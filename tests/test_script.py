@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from datamigrate_cli.errors import InputError
-from datamigrate_cli.extract.script import Batch, ScriptNotes, read_script, split_batches, split_statements
+from datamigrate_cli.model.errors import InputError
+from datamigrate_cli.tsql.script import Batch, ScriptNotes, read_script, split_batches, split_statements
 
 
 @pytest.mark.parametrize(

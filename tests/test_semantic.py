@@ -10,7 +10,7 @@ import pytest
 from datamigrate_cli.extract import extract_scripts
 from datamigrate_cli.targets import TARGETS
 from datamigrate_cli.validate.sample import sample_rows
-from datamigrate_cli.validate.semantic import check_models
+from datamigrate_cli.validate.semantic_check import check_models
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

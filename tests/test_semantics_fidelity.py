@@ -17,8 +17,8 @@ import sqlglot
 import yaml
 
 from datamigrate_cli.convert import semantics
-from datamigrate_cli.convert.views import annotate
-from datamigrate_cli.issues import CATALOGUE, Issue, Severity
+from datamigrate_cli.convert.query import annotate
+from datamigrate_cli.model.issues import CATALOGUE, Issue, Severity
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "tsql_semantics.yml").read_text(encoding="utf-8"))
 TARGETS = ("duckdb", "postgres")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlglot
 
-from datamigrate_cli.convert.views import Relation, convert_view
+from datamigrate_cli.convert.query import Relation, convert_view
 from datamigrate_cli.targets import TARGETS
 
 ORDERS = Relation(

@@ -1,6 +1,6 @@
 """Catalog rows -> Catalog, driven through a fake DB-API connection: no SQL Server needed.
 
-The fake answers each catalog query (src/datamigrate_cli/extract/queries/*.sql) with the result
+The fake answers each catalog query (src/datamigrate_cli/extract/server/queries/*.sql) with the result
 set stored under its name in tests/fixtures/server/rows.yml, and describes its columns from the
 query's own SELECT list, so rows and queries cannot drift apart unnoticed.
 """
@@ -16,11 +16,11 @@ import pytest
 import sqlglot
 import yaml
 
-from datamigrate_cli.catalog import Dependency, ObjectName, dumps, loads, origin_independent
-from datamigrate_cli.errors import InputError, SourceUnreachableError
 from datamigrate_cli.extract import ServerSettings, extract_scripts, extract_server
-from datamigrate_cli.extract.server import READ_UNCOMMITTED
-from datamigrate_cli.extract.sys_catalog import QUERIES, ObjectFilter, load_query
+from datamigrate_cli.extract.server.connect import READ_UNCOMMITTED
+from datamigrate_cli.extract.server.rows import QUERIES, ObjectFilter, load_query
+from datamigrate_cli.model.catalog import Dependency, ObjectName, dumps, loads, origin_independent
+from datamigrate_cli.model.errors import InputError, SourceUnreachableError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "server"
 ROWS = yaml.safe_load((FIXTURE / "rows.yml").read_text(encoding="utf-8"))
@@ -204,8 +204,8 @@ def test_extract_command_writes_the_snapshot_and_shows_each_query(
 ) -> None:
     from typer.testing import CliRunner
 
-    from datamigrate_cli.cli import app
-    from datamigrate_cli.extract import server
+    from datamigrate_cli.cli.app import app
+    from datamigrate_cli.extract.server import connect as server
 
     monkeypatch.setattr(server, "open_connection", lambda _settings, _password: FakeConnection(rows))
     monkeypatch.setenv("DATAMIGRATE_MSSQL_PASSWORD", "Fake-pw-31337")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from datamigrate_cli.errors import InputError, SourceUnreachableError
-from datamigrate_cli.extract import settings as settings_module
-from datamigrate_cli.extract.server import _connection_string, choose_driver, explain, open_connection
-from datamigrate_cli.extract.settings import Secret, ServerSettings, odbc_pairs, resolve_settings
+from datamigrate_cli.extract.server import settings as settings_module
+from datamigrate_cli.extract.server.connect import _connection_string, choose_driver, explain, open_connection
+from datamigrate_cli.extract.server.settings import Secret, ServerSettings, odbc_pairs, resolve_settings
+from datamigrate_cli.model.errors import InputError, SourceUnreachableError
 
 SECRET = Secret("s3cr;et}pw")
 NOT_GIVEN = dict.fromkeys(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
-from datamigrate_cli.catalog import Column
+from datamigrate_cli.model.catalog import Column
 from datamigrate_cli.targets import TARGETS, target_type
 
 # Every system type of SQL Server 2022 (sys.types), as the Catalog names them.

@@ -8,7 +8,7 @@ import string
 import pytest
 import yaml
 
-from datamigrate_cli.dbt import yaml_text
+from datamigrate_cli.project import yaml_text
 
 WORDS = " ".join(f"word{i}" for i in range(60))
 CASES = [

@@ -17,12 +17,13 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
 from . import __version__
-from .catalog import Catalog, SourceRef
-from .convert.procedures import tokens as tsql_tokens
-from .issues import Severity, worst
-from .pipeline.graph import run_pipeline
-from .pipeline.state import GenerateOptions, ObjectResult, Status
+from .generate.graph import run_pipeline
+from .generate.state import GenerateOptions
+from .model.catalog import Catalog, SourceRef
+from .model.issues import Severity, worst
+from .model.results import ObjectResult, Status
 from .targets import get_target
+from .tsql.blocks import tokens as tsql_tokens
 
 ASSESSMENT_VERSION = 1
 

@@ -6,8 +6,8 @@ import difflib
 import importlib.util
 from dataclasses import dataclass
 
-from .catalog import Column
-from .errors import InputError
+from .model.catalog import Column
+from .model.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
-from ..catalog import Column, Routine, RoutineKind, View
-from ..issues import Issue, Severity
+from ..model.catalog import Column, Routine, RoutineKind, View
+from ..model.issues import Issue, Severity
+from ..project.jinja import escape_jinja
 from ..targets import Target, target_type
 from . import semantics
-from .jinja import escape_jinja
 from .naming import snake_case
 
 _INLINE_BODY = re.compile(r"\bRETURNS\s+TABLE\b.*?\bAS\s+RETURN\b\s*(.*)$", re.IGNORECASE | re.DOTALL)

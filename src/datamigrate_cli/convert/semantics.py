@@ -23,7 +23,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from ..issues import Issue
+from ..model.issues import Issue
 
 T = exp.DataType.Type
 

@@ -1,8 +1,8 @@
 """extract: a SQL Server database (scripts, or a live server) -> the Catalog."""
 
-from .ddl import ExtractSummary, extract_scripts
-from .server import extract_server
-from .settings import PASSWORD_VARIABLE, Secret, ServerSettings, password_from, resolve_settings
+from .scripts.grammar import ExtractSummary, extract_scripts
+from .server.connect import extract_server
+from .server.settings import PASSWORD_VARIABLE, Secret, ServerSettings, password_from, resolve_settings
 
 __all__ = [
     "PASSWORD_VARIABLE",

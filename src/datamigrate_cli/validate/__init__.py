@@ -17,14 +17,14 @@ from pathlib import Path
 
 import yaml
 
-from ..catalog import Catalog, CatalogFormatError, read_snapshot
-from ..dbt.project import SNAPSHOT
-from ..dbt.runner import NodeResult, load_manifest, run_dbt
-from ..errors import DbtError, InputError
+from ..model.catalog import Catalog, CatalogFormatError, read_snapshot
+from ..model.errors import DbtError, InputError
+from ..project.writer import SNAPSHOT
 from ..targets import TARGETS, Target
+from .dbt import NodeResult, load_manifest, run_dbt
 from .locate import TestPlaces, line_in, needle_in
-from .report import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
-from .semantic import Finding, check_models, parse_compiled
+from .semantic_check import Finding, check_models, parse_compiled
+from .verdicts import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
 from .warehouse import open_warehouse
 
 __all__ = ["Level", "ValidationReport", "Verdict", "github_annotations", "junit_xml", "validate_project"]

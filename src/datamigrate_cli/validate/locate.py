@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .report import Origin
+from .verdicts import Origin
 
 
 def needle_in(message: str) -> str | None:

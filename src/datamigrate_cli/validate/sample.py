@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..catalog import Catalog, Column, Table
+from ..model.catalog import Catalog, Column, Table
 
 _PRIMES = (1, 7, 11, 13, 17, 19, 23)
 _BASE_DATE = dt.date(2020, 1, 1)

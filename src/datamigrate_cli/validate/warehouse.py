@@ -18,12 +18,12 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..catalog import Catalog, ForeignKey, Table
 from ..convert.semantics import like_to_regex
-from ..errors import DbtError, InputError
+from ..model.catalog import Catalog, ForeignKey, Table
+from ..model.errors import DbtError, InputError
 from ..targets import Target
 from .sample import sample_rows
-from .semantic import source_type
+from .semantic_check import source_type
 
 
 @dataclass

@@ -1,0 +1,46 @@
+"""What a staging model's casts change: DM1xx issues of a table's columns on a target.
+
+A staging model casts every column to the target type of `targets.py`'s map. Most casts keep the
+values' meaning; the ones below do not, and the report says so on the table.
+"""
+
+from __future__ import annotations
+
+from ..model.catalog import Table
+from ..model.issues import Issue
+from ..targets import Target, target_type
+
+KEPT_AS_TEXT = frozenset({"sql_variant", "hierarchyid", "geography", "geometry", "xml", "time"})
+"""SQL Server types that are not text, but become text where the target has no such type (DM101)."""
+TEXT_TYPES = frozenset({"varchar", "nvarchar", "char", "text", "string"})
+"""Target type names (without a length) that hold text."""
+KEEPS_OFFSET = frozenset({"timestamp_tz", "datetimeoffset"})
+"""Target types that keep a datetimeoffset's own offset; the others keep only the instant (DM102)."""
+
+
+def type_issues(table: Table, target: Target) -> list[Issue]:
+    """The DM1xx issues of `table`'s columns on `target`, in column order (empty when none)."""
+    issues = []
+    for column in table.columns:
+        if column.data_type == "computed":
+            continue
+        becomes = target_type(target, column)
+        base = (becomes or "").split("(", 1)[0].strip().lower()
+        if column.data_type not in target.types:
+            issues.append(
+                Issue(
+                    "DM103",
+                    f"column {column.name}: type {column.data_type} is not in the {target.name} type map; "
+                    f"cast to {becomes}",
+                )
+            )
+        elif column.data_type in KEPT_AS_TEXT and base in TEXT_TYPES:
+            issues.append(Issue("DM101", f"column {column.name}: {column.data_type} becomes {becomes}"))
+        elif column.data_type == "datetimeoffset" and base not in KEEPS_OFFSET:
+            issues.append(
+                Issue(
+                    "DM102",
+                    f"column {column.name}: datetimeoffset becomes {becomes} (the offset is not kept)",
+                )
+            )
+    return issues

@@ -1,1 +1,0 @@
-"""The generated dbt project: rendering, writing, and the one gateway to dbt-core."""

@@ -1,0 +1,1 @@
+"""T-SQL scripts -> Catalog: files, the fast path, the grammar and the builder."""

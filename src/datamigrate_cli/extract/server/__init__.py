@@ -1,0 +1,1 @@
+"""A live SQL Server -> Catalog: settings, connection, catalog queries and their rows."""

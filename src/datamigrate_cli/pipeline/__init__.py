@@ -1,1 +1,0 @@
-"""The generation pipeline: a LangGraph StateGraph over plain node functions."""

@@ -1,0 +1,72 @@
+"""The Jinja2 templates of every generated file, packaged into the wheel under `templates/`."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+if TYPE_CHECKING:
+    from ..model.catalog import SourceRef
+
+
+def templates_root() -> Traversable:
+    """The templates folder of the installed package (of the checkout, for an editable install)."""
+    packaged = resources.files("datamigrate_cli") / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+class _Loader(jinja2.BaseLoader):
+    def get_source(self, environment: jinja2.Environment, template: str):
+        path = templates_root()
+        for part in template.split("/"):
+            path = path / part
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        return path.read_text(encoding="utf-8"), template, lambda: True
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=_Loader(),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+
+
+def render(name: str, **context: object) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def static(name: str) -> str:
+    """A template file copied as it is (a file dbt itself renders, like macros)."""
+    path = templates_root()
+    for part in name.split("/"):
+        path = path / part
+    return path.read_text(encoding="utf-8")
+
+
+def where(source: SourceRef | None) -> str:
+    """Where an object came from, as a model's header says it: file:line, or the source database."""
+    return str(source) if source is not None else "the source database"
+
+
+def disabled_model(kind: str, name: str, source: SourceRef | None, reasons, original: str) -> str:
+    """A model written disabled: what it came from, the `reasons` (Issues) and the original T-SQL in a
+    comment, which nothing in the T-SQL can close."""
+    return render(
+        "project/disabled_model.sql.j2",
+        kind=kind,
+        object=name,
+        source_ref=where(source),
+        reasons=reasons,
+        original=original.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }"),
+    )

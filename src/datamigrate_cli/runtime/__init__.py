@@ -1,0 +1,1 @@
+"""Process-level helpers: a forked second process, and pausing the cycle collector."""
