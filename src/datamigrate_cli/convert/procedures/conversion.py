@@ -56,8 +56,8 @@ def convert_procedure(
     macros: dict | None = None,
 ) -> tuple[list[ConvertedModel], list[Issue], dict[str, Relation]]:
     """Each model of the plan in the target dialect (temp tables and the loaded tables resolved);
-    returns the models, the issues conversion raised (DM2xx, on the model's first line) and the relations other procedures
-    may read (the permanent tables this one loads)."""
+    returns the models, the issues conversion raised (DM2xx, on the model's first line) and the
+    relations other procedures may read (the permanent tables this one loads)."""
     key = plan.routine.name.key
     local = dict(relations)
     converted: list[ConvertedModel] = []
