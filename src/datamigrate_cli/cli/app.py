@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .. import __version__
 from ..model.catalog import CatalogFormatError, read_snapshot, write_snapshot
 from ..model.errors import ExitCode, OutputError, SnapshotError
 from ..targets import DEFAULT_TARGET, get_target
+from ..version import __version__
 from . import console
 from .console import err, out, working
 from .options import (
