@@ -167,7 +167,7 @@ def convert_view(
     result.errors, result.warnings = flagged.errors, flagged.warnings
     if result.errors:
         return result
-    for issue in semantics.rewrite(qualified, target.dialect):
+    for issue in semantics.rewrite(qualified, target):
         issue = Issue(issue.code, issue.message, _absolute(issue.line, first_line))
         (result.errors if issue.severity == Severity.ERROR else result.warnings).append(issue)
     if result.errors:

@@ -19,10 +19,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..convert.semantics import like_to_regex
 from ..model.catalog import Catalog, ForeignKey, Table
 from ..model.errors import DbtError, InputError
 from ..targets import Target
+from ..tsql.patterns import like_to_regex
 from .sample import sample_rows
 from .semantic_check import source_type
 
