@@ -38,7 +38,9 @@ def cast(node: exp.Cast, context: Context) -> exp.Expression | None:
     if to.this in TEXT_TYPES:
         return _truncated(node, to, source)
     if to.this == T.FLOAT and not text_length(to):
-        node.set("to", exp.DataType.build("DOUBLE"))  # float is float(53); PostgreSQL's FLOAT is real
+        node.set(
+            "to", exp.DataType.build("DOUBLE")
+        )  # float is float(53); sqlglot writes FLOAT as a 4-byte REAL
     return None
 
 
