@@ -57,16 +57,3 @@ def static(name: str) -> str:
 def where(source: SourceRef | None) -> str:
     """Where an object came from, as a model's header says it: file:line, or the source database."""
     return str(source) if source is not None else "the source database"
-
-
-def disabled_model(kind: str, name: str, source: SourceRef | None, reasons, original: str) -> str:
-    """A model written disabled: what it came from, the `reasons` (Issues) and the original T-SQL in a
-    comment, which nothing in the T-SQL can close."""
-    return render(
-        "project/disabled_model.sql.j2",
-        kind=kind,
-        object=name,
-        source_ref=where(source),
-        reasons=reasons,
-        original=original.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }"),
-    )
