@@ -44,17 +44,21 @@ def staging_files(
         plan = staging_by_table[table.name.key]
         tables_by_source.setdefault(plan.source_name, []).append((table, plan))
         issues = tuple(type_issues(table, target))
+        name = str(table.name)  # one string for both: pickled once on the way back from a second process
         columns = tuple(_staging_column(column, target) for column in plan.columns)
-        files[plan.path] = ModelFile(
+        model = ModelFile(
             plan.path,
             FileKind.STAGING_MODEL,
-            Origin("table", str(table.name), table.source),
+            Origin("table", name, table.source),
             header,
             staging_sql(plan.source_name, plan.source_table, columns),
             issues,
         )
-        objects.append(ObjectResult("table", str(table.name), status_for(issues), plan.model, plan.path,
-                                    table.source, issues))  # fmt: skip
+        model.text  # noqa: B018  rendered here: this may be the second process, working for the first
+        files[plan.path] = model
+        objects.append(
+            ObjectResult("table", name, status_for(issues), plan.model, plan.path, table.source, issues)
+        )
     for source_name, entries in tables_by_source.items():
         folder = f"models/staging/{source_name}"
         schema_description = _schema_description(catalog, entries[0][0].name.schema_)
@@ -72,9 +76,7 @@ def staging_files(
             origin,
             {"version": 2, "models": [_model_entry(t, s, staging_by_table) for t, s in entries]},
         )
-    for file in files.values():
-        file.text  # noqa: B018  rendered here: this may be the second process, working for the first
-    return files, objects
+    return files, objects  # the property files' text is their YAML under one comment: rendered when written
 
 
 def _staging_column(column: ColumnPlan, target: Target) -> StagingColumn:
