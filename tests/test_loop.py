@@ -7,13 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from langgraph.errors import GraphRecursionError
 
 from datamigrate_cli import __version__
 from datamigrate_cli.extract import extract_scripts
-from datamigrate_cli.generate import generate, loop, stages
+from datamigrate_cli.generate import generate, loop
 from datamigrate_cli.generate.candidates import Author, Draft, candidates, convert_prompt
-from datamigrate_cli.generate.graph import compiled_graph
+from datamigrate_cli.generate.graph import build_graph, compiled_graph, recursion_limit
 from datamigrate_cli.generate.llm import LLMError, sql_from_reply
+from datamigrate_cli.generate.stages import run_rules
 from datamigrate_cli.generate.state import GenerateOptions
 from datamigrate_cli.model.errors import DbtError
 from datamigrate_cli.model.issues import CATALOGUE
@@ -68,12 +70,9 @@ def _options(llm=None, check=False, max_repairs=2, output=None) -> GenerateOptio
     return GenerateOptions(get_target("duckdb"), "loop", __version__, check, llm, max_repairs, output)
 
 
-def _state(catalog, options, through=("analyze", "plan", "convert")) -> dict:
-    """The state the graph has after the named rule nodes, built by calling them in turn."""
-    state = {"catalog": catalog, "options": options}
-    for name in through:
-        state |= getattr(stages, name)(state)
-    return state
+def _state(catalog, options) -> dict:
+    """The state the loop starts from: what the rules made of the catalog."""
+    return loop.initial_state(run_rules(catalog, options), options)
 
 
 def _object(objects, name):
@@ -90,6 +89,32 @@ def test_graph_topology_matches_the_golden_file() -> None:
     assert mermaid == (FIXTURES / "graph.mmd").read_text(encoding="utf-8")
 
 
+def test_the_recursion_limit_is_the_loops_longest_run(catalog, monkeypatch) -> None:
+    """Models that never pass the check take the longest way through the loop: `recursion_limit`
+    steps, not one fewer (so it is exact), whatever `max_repairs` is."""
+
+    def check_that_always_fails(state):
+        drafts = {path: replace(draft, error="boom") for path, draft in state["drafts"].items()}
+        return {
+            "drafts": drafts,
+            "failures": dict.fromkeys(drafts, "boom"),
+            "checks": state.get("checks", 0) + 1,
+        }
+
+    monkeypatch.setattr(loop, "check", check_that_always_fails)  # no dbt: the wiring is under test
+    graph = build_graph().compile()
+    for max_repairs in (0, 1, 3):
+        fake = ScriptedFakeLLM(
+            {"[shop].[Legacy]": [BAD_LEGACY] * 10, "[shop].[VisitCounts]": [GOOD_COUNTS] * 10}
+        )
+        state = _state(catalog, _options(llm=fake, max_repairs=max_repairs))
+        final = graph.invoke(state, {"recursion_limit": recursion_limit(max_repairs)})
+        assert fake.asked("[shop].[Legacy]") == 1 + max_repairs
+        assert _codes(_object(final["objects"], "[shop].[Legacy]"))[0] == "DM603"
+        with pytest.raises(GraphRecursionError):
+            graph.invoke(state, {"recursion_limit": recursion_limit(max_repairs) - 1})
+
+
 def test_dm6xx_codes_are_in_the_catalogue() -> None:
     assert {"DM601", "DM602", "DM603", "DM604"} <= CATALOGUE.keys()
 
@@ -99,20 +124,18 @@ FAILED = Draft(candidate=None, sql="select 1", author=Author.LLM, error="boom") 
 
 
 @pytest.mark.parametrize(
-    ("llm", "expected"),
-    [(None, "render"), (ScriptedFakeLLM({}), "llm_convert")],
-)
-def test_after_convert(llm, expected) -> None:
-    assert loop.after_convert({"options": _options(llm=llm)}) == expected
-
-
-@pytest.mark.parametrize(
     ("check", "has_llm", "expected"),
-    [(False, False, "write"), (True, False, "check"), (False, True, "check"), (True, True, "check")],
+    # with a language model, llm_convert comes first and the check always follows it (an edge)
+    [
+        (False, False, "write"),
+        (True, False, "check"),
+        (False, True, "llm_convert"),
+        (True, True, "llm_convert"),
+    ],
 )
-def test_after_render(check, has_llm, expected) -> None:
+def test_first_step(check, has_llm, expected) -> None:
     options = _options(check=check, llm=ScriptedFakeLLM({}) if has_llm else None)
-    assert loop.after_render({"options": options}) == expected
+    assert loop.first_step({"options": options}) == expected
 
 
 @pytest.mark.parametrize(
@@ -151,7 +174,7 @@ def test_after_check_bounds_the_rounds(checks, expected) -> None:
 
 # ------------------------------------------------------------------------- candidates and prompts
 def test_candidates_are_views_and_table_functions_with_the_models_they_may_read(catalog) -> None:
-    found = candidates(_state(catalog, _options()))
+    found = candidates(_state(catalog, _options())["rules"])
     assert sorted(found) == [SPEND, LEGACY, COUNTS]
     assert [found[p].converted for p in (SPEND, LEGACY, COUNTS)] == [True, False, False]
     assert found[COUNTS].kind == "table function" and found[COUNTS].model == "shop__visit_counts"
@@ -176,7 +199,7 @@ def test_a_prompt_holds_sql_text_and_schema_metadata_never_data(catalog) -> None
     """loop.sql inserts rows; no value of them may reach a prompt."""
     state = _state(catalog, _options())
     for path in (LEGACY, COUNTS):
-        prompt = convert_prompt(candidates(state)[path], "duckdb")
+        prompt = convert_prompt(candidates(state["rules"])[path], "duckdb")
         for value in ("Zebulon", "Quartermaine", "987654", "2024-02-29", "INSERT INTO shop."):
             assert value not in prompt
     assert "INSERT @counts SELECT CustomerID, COUNT(*) FROM shop.Visit GROUP BY CustomerID" in prompt
@@ -248,17 +271,16 @@ def test_render_lays_the_drafts_over_the_rules_project(catalog) -> None:
         {"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [LLMError("timed out")]}
     )
     state = _state(catalog, _options(llm=fake))
-    state |= loop.llm_convert(state)
-    update = loop.render(state)
+    update = loop.llm_convert(state)
     legacy = _object(update["objects"], "[shop].[Legacy]")
     assert legacy.status == Status.CONVERTED_WITH_WARNINGS and _codes(legacy) == ["DM601"]
-    assert "written by a language model (fake scripted-model)" in update["files"][LEGACY]
-    assert "config(enabled=false)" not in update["files"][LEGACY]
+    assert "written by a language model (fake scripted-model)" in update["files"][LEGACY].text
+    assert "config(enabled=false)" not in update["files"][LEGACY].text and update["files"][LEGACY].enabled
     counts = _object(update["objects"], "[shop].[VisitCounts]")
     assert counts.status == Status.NEEDS_REVIEW and _codes(counts) == ["DM403", "DM602"]
     assert COUNTS not in update["files"]
     # applying again (after each repair) does not repeat a reason
-    again = loop._apply({**state, **update}, state["drafts"])
+    again = loop._apply({**state, **update}, update["drafts"])
     assert _object(again["objects"], "[shop].[VisitCounts]").reasons == counts.reasons
 
 
@@ -267,7 +289,6 @@ def test_check_runs_dbt_and_records_each_failing_model(catalog) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [BAD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
     state = _state(catalog, _options(llm=fake, check=True))
     state |= loop.llm_convert(state)
-    state |= loop.render(state)
     update = loop.check(state)
     assert list(update["failures"]) == [LEGACY]
     assert "archived_name" in update["failures"][LEGACY]
@@ -296,8 +317,8 @@ def test_check_blames_the_model_dbt_stops_at(catalog, sql, error) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
     state = _state(catalog, _options(llm=fake, check=True))
     state |= loop.llm_convert(state)
-    state["drafts"] = {**state["drafts"], LEGACY: replace(state["drafts"][LEGACY], sql=sql)}
-    state |= loop.render(state)
+    drafts = {**state["drafts"], LEGACY: replace(state["drafts"][LEGACY], sql=sql)}
+    state |= {"drafts": drafts, **loop._apply(state, drafts)}
     update = loop.check(state)
     assert list(update["failures"]) == [LEGACY]
     assert error in update["failures"][LEGACY] and "datamigrate-check-" not in update["failures"][LEGACY]
@@ -305,9 +326,12 @@ def test_check_blames_the_model_dbt_stops_at(catalog, sql, error) -> None:
 
 def test_repair_sends_the_error_and_counts_the_repair(catalog) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY]})
-    state = _state(catalog, _options(llm=fake, check=True), through=("analyze", "plan", "convert", "render"))
+    state = _state(catalog, _options(llm=fake, check=True))
     draft = Draft(
-        candidates(state)[LEGACY], "select archived_name from x", Author.LLM, error="no archived_name"
+        candidates(state["rules"])[LEGACY],
+        "select archived_name from x",
+        Author.LLM,
+        error="no archived_name",
     )
     update = loop.repair(state | {"drafts": {LEGACY: draft}})
     repaired = update["drafts"][LEGACY]
@@ -316,7 +340,7 @@ def test_repair_sends_the_error_and_counts_the_repair(catalog) -> None:
     ((_, prompt),) = fake.prompts
     assert "no archived_name" in prompt and "select archived_name from x" in prompt
     assert "shop.CustomerArchive" in prompt  # the T-SQL goes along
-    assert "-- Repaired 1 time(s) after failing the check." in update["files"][LEGACY]
+    assert "-- Repaired 1 time(s) after failing the check." in update["files"][LEGACY].text
 
 
 @pytest.mark.parametrize(
@@ -325,28 +349,26 @@ def test_repair_sends_the_error_and_counts_the_repair(catalog) -> None:
 )
 def test_repair_leaves_alone_what_it_may_not_repair(catalog, draft_change, asked) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY]})
-    state = _state(
-        catalog,
-        _options(llm=fake, check=True, max_repairs=2),
-        through=("analyze", "plan", "convert", "render"),
+    state = _state(catalog, _options(llm=fake, check=True, max_repairs=2))
+    draft = replace(
+        Draft(candidates(state["rules"])[LEGACY], "select 1", Author.LLM, error="boom"), **draft_change
     )
-    draft = replace(Draft(candidates(state)[LEGACY], "select 1", Author.LLM, error="boom"), **draft_change)
     loop.repair(state | {"drafts": {LEGACY: draft}})
     assert len(fake.prompts) == asked
 
 
 def test_repair_that_gets_no_answer_stops_asking(catalog) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [LLMError("rate limited")]})
-    state = _state(catalog, _options(llm=fake, check=True), through=("analyze", "plan", "convert", "render"))
-    draft = Draft(candidates(state)[LEGACY], "select 1", Author.LLM, error="boom")
+    state = _state(catalog, _options(llm=fake, check=True))
+    draft = Draft(candidates(state["rules"])[LEGACY], "select 1", Author.LLM, error="boom")
     update = loop.repair(state | {"drafts": {LEGACY: draft}})
     assert update["drafts"][LEGACY].llm_failure == "rate limited"
     assert loop.after_check({**state, **update, "failures": {LEGACY: "boom"}}) == "flag"
 
 
 def test_flag_disables_a_failing_model_and_the_models_reading_it(catalog) -> None:
-    state = _state(catalog, _options(check=True), through=("analyze", "plan", "convert", "render"))
-    found = candidates(state)
+    state = _state(catalog, _options(check=True))
+    found = candidates(state["rules"])
     reader = "select * from {{ ref('shop__legacy') }}"
     drafts = {
         LEGACY: Draft(found[LEGACY], "select nope", Author.LLM, repairs=2, error="column nope is missing"),
@@ -358,18 +380,20 @@ def test_flag_disables_a_failing_model_and_the_models_reading_it(catalog) -> Non
     legacy = _object(update["objects"], "[shop].[Legacy]")
     assert legacy.status == Status.NEEDS_REVIEW and _codes(legacy)[0] == "DM603"
     assert "failed the check (after 2 repair(s)): column nope is missing" in legacy.reasons[0].message
-    assert update["files"][LEGACY].startswith("{{ config(enabled=false) }}")
+    assert update["files"][LEGACY].text.startswith("{{ config(enabled=false) }}")
+    assert not update["files"][LEGACY].enabled
     counts = _object(update["objects"], "[shop].[VisitCounts]")
     assert _codes(counts)[0] == "DM604" and "reads shop__legacy" in counts.reasons[0].message
-    assert update["files"][COUNTS].startswith("{{ config(enabled=false) }}")
+    assert update["files"][COUNTS].text.startswith("{{ config(enabled=false) }}")
+    assert not update["files"][COUNTS].enabled
     # a staging model cannot be disabled without breaking the others: it stays, reported
     visit = _object(update["objects"], "[shop].[Visit]")
     assert visit.status == Status.NEEDS_REVIEW and _codes(visit) == ["DM603"]
-    assert "config(enabled=false)" not in update["files"][staging]
+    assert "config(enabled=false)" not in update["files"][staging].text and update["files"][staging].enabled
 
 
 def test_write_writes_nothing_on_a_dry_run(catalog, tmp_path: Path) -> None:
-    state = _state(catalog, _options(), through=("analyze", "plan", "convert", "render"))
+    state = _state(catalog, _options())
     update = loop.write(state)
     assert update["write"] is None and "migration_report.md" in update["files"]
     assert list(tmp_path.iterdir()) == []
@@ -474,7 +498,7 @@ def test_a_procedure_the_rules_flagged_goes_to_the_language_model(tmp_path: Path
         encoding="utf-8",
     )
     catalog, _ = extract_scripts([script])
-    found = candidates(_state(catalog, _options()))
+    found = candidates(_state(catalog, _options())["rules"])
     (path,) = [path for path, candidate in found.items() if candidate.kind == "procedure"]
     walk = found[path]
     assert walk.name == "[dbo].[usp_Walk]" and not walk.converted
@@ -501,14 +525,15 @@ def test_flag_disables_procedure_models_that_fail_or_read_a_disabled_model(tmp_p
         encoding="utf-8",
     )
     catalog, _ = extract_scripts([script])
-    state = _state(catalog, _options(check=True), through=("analyze", "plan", "convert", "render"))
+    state = _state(catalog, _options(check=True))
     view, load = _object(state["objects"], "[dbo].[v1]"), _object(state["objects"], "[dbo].[load_r]")
     r, r2 = load.paths
-    assert "ref('v1')" in state["files"][r] and load.status == Status.CONVERTED
+    assert "ref('v1')" in state["files"][r].text and load.status == Status.CONVERTED
 
     update = loop.flag(state | {"failures": {view.path: "boom", r2: "type clash"}})
-    disabled = {path for path, text in update["files"].items() if "config(enabled=false)" in text}
+    disabled = {path for path, file in update["files"].items() if "config(enabled=false)" in file.text}
     assert {view.path, r, r2} <= disabled
+    assert not any(update["files"][path].enabled for path in (view.path, r, r2))
     loaded = _object(update["objects"], "[dbo].[load_r]")
     assert loaded.status == Status.NEEDS_REVIEW
     assert [(i.code, i.message) for i in loaded.reasons] == [

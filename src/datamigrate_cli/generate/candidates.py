@@ -20,7 +20,7 @@ from ..model.catalog import RoutineKind, SourceRef
 from ..model.issues import Issue
 
 if TYPE_CHECKING:
-    from .state import GenerateState
+    from .state import Rules
 
 
 @dataclass(frozen=True)
@@ -97,27 +97,26 @@ def readable_models(
     return tuple(found)
 
 
-def _source_names(state: GenerateState) -> dict[str, str]:
-    catalog = state["catalog"]
-    return {obj.name.key: str(obj.name) for obj in (*catalog.tables, *state["views"])}
+def _source_names(rules: Rules) -> dict[str, str]:
+    return {obj.name.key: str(obj.name) for obj in (*rules.catalog.tables, *rules.analysis.views)}
 
 
-def view_candidates(state: GenerateState) -> list[Candidate]:
+def view_candidates(rules: Rules) -> list[Candidate]:
     """Views, and inline table functions read as views, whether the rules converted them or not."""
-    catalog_views = {view.name.key for view in state["catalog"].views}
-    names = _source_names(state)
+    catalog_views = {view.name.key for view in rules.catalog.views}
+    names = _source_names(rules)
     found = []
-    for view in state["views"]:
+    for view in rules.analysis.views:
         key = view.name.key
-        conversion = state["conversions"][key]
-        model = state["view_models"][key]
+        conversion = rules.conversion.views[key]
+        model = rules.plan.view_models[key]
         found.append(
             Candidate(
                 kind="view" if key in catalog_views else "inline table function",
                 name=str(view.name),
                 tsql=view.definition,
                 issues=tuple(conversion.errors or conversion.warnings),
-                readable=readable_models(view.definition, state["relations"], names, key),
+                readable=readable_models(view.definition, rules.conversion.relations, names, key),
                 model=model,
                 path=f"models/marts/{snake_case(view.name.schema_)}/{model}.sql",
                 source=view.source,
@@ -127,15 +126,15 @@ def view_candidates(state: GenerateState) -> list[Candidate]:
     return found
 
 
-def function_candidates(state: GenerateState) -> list[Candidate]:
+def function_candidates(rules: Rules) -> list[Candidate]:
     """Table-valued functions the rules did not convert (scalar functions become macros, not models)."""
-    taken = {plan.model for plan in state["staging"]} | set(state["view_models"].values())
-    taken |= {name.name for name in state["procedure_names"].values()}
+    taken = {plan.model for plan in rules.plan.staging} | set(rules.plan.view_models.values())
+    taken |= {name.name for name in rules.plan.procedure_names.values()}
     models = NameSpace(taken)
-    names = _source_names(state)
+    names = _source_names(rules)
     found = []
-    for routine in state["catalog"].routines:
-        reason = state["functions_not_converted"].get(routine.name.key)
+    for routine in rules.catalog.routines:
+        reason = rules.analysis.functions_not_converted.get(routine.name.key)
         if reason is None or routine.kind == RoutineKind.SCALAR_FUNCTION:
             continue
         schema = routine.name.schema_
@@ -147,7 +146,9 @@ def function_candidates(state: GenerateState) -> list[Candidate]:
                 name=str(routine.name),
                 tsql=routine.definition,
                 issues=(reason,),
-                readable=readable_models(routine.definition, state["relations"], names, routine.name.key),
+                readable=readable_models(
+                    routine.definition, rules.conversion.relations, names, routine.name.key
+                ),
                 model=model,
                 path=f"models/marts/{snake_case(schema)}/{model}.sql",
                 source=routine.source,
@@ -157,22 +158,22 @@ def function_candidates(state: GenerateState) -> list[Candidate]:
     return found
 
 
-def procedure_candidates(state: GenerateState) -> list[Candidate]:
+def procedure_candidates(rules: Rules) -> list[Candidate]:
     """Procedures the rules flagged (cursors, loops, dynamic SQL, ...): their disabled stub's model."""
-    names = _source_names(state)
+    names = _source_names(rules)
     found = []
-    for key, conversion in state["procedure_conversions"].items():
+    for key, conversion in rules.conversion.procedures.items():
         if conversion.plan.enabled:
             continue
         routine = conversion.plan.routine
-        stub = state["procedure_names"][(key, -1)]
+        stub = rules.plan.procedure_names[(key, -1)]
         found.append(
             Candidate(
                 kind="procedure",
                 name=str(routine.name),
                 tsql=routine.definition,
                 issues=conversion.issues,
-                readable=readable_models(routine.definition, state["relations"], names, key),
+                readable=readable_models(routine.definition, rules.conversion.relations, names, key),
                 model=stub.name,
                 path=f"{stub.folder}/{stub.name}.sql",
                 source=routine.source,
@@ -182,16 +183,16 @@ def procedure_candidates(state: GenerateState) -> list[Candidate]:
     return found
 
 
-CANDIDATE_SOURCES: tuple[Callable[[GenerateState], list[Candidate]], ...] = (
+CANDIDATE_SOURCES: tuple[Callable[[Rules], list[Candidate]], ...] = (
     view_candidates,
     function_candidates,
     procedure_candidates,
 )
 
 
-def candidates(state: GenerateState) -> dict[str, Candidate]:
+def candidates(rules: Rules) -> dict[str, Candidate]:
     """Every candidate of the project, by the path of its model."""
-    return {c.path: c for source in CANDIDATE_SOURCES for c in source(state)}
+    return {c.path: c for source in CANDIDATE_SOURCES for c in source(rules)}
 
 
 # ------------------------------------------------------------------------- prompts

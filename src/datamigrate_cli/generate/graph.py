@@ -1,11 +1,12 @@
-"""The generation graph: the rules first, then the optional agent loop, then one write.
+"""Generation: the rules, as plain calls, then the agent loop, a LangGraph graph, which writes.
 
-    analyze -> plan -> convert -> [llm_convert] -> render -> [check -> (repair -> check)* -> [flag]] -> write
+    run_rules (analyze -> plan -> convert -> render)
+      -> [llm_convert] -> [check -> (repair -> check)* -> [flag]] -> write
 
-The brackets are conditional edges (`generate.loop`'s routers): llm_convert only with an LLM
-client, check only with `check` (which `--llm` implies), repair at most `max_repairs` times per
+The brackets are the loop's conditional edges (`generate.loop`'s routers): llm_convert only with an
+LLM client, check only with `check` (which `--llm` implies), repair at most `max_repairs` times per
 model, flag for what still fails. The write node writes nothing on a dry run, so a dry run and a
-real run plan the same files. `tests/fixtures/graph.mmd` holds the wiring as Mermaid text.
+real run plan the same files. `tests/fixtures/graph.mmd` holds the loop's wiring as Mermaid text.
 """
 
 from __future__ import annotations
@@ -16,36 +17,24 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from ..model.catalog import Catalog
-from . import loop, stages
-from .state import GenerateOptions, GenerateState, ProjectPlan
-
-RULES = (
-    ("analyze", stages.analyze),
-    ("plan", stages.plan),
-    ("convert", stages.convert),
-)
-"""The deterministic stages, in a straight line."""
+from . import loop
+from .stages import run_rules
+from .state import GenerateOptions, LoopState, ProjectPlan
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(GenerateState)
-    previous = START
-    for name, node in RULES:
-        graph.add_node(name, node)
-        graph.add_edge(previous, name)
-        previous = name
+    """The agent loop's graph, not compiled."""
+    graph = StateGraph(LoopState)
     for name, node in (
         ("llm_convert", loop.llm_convert),
-        ("render", loop.render),
         ("check", loop.check),
         ("repair", loop.repair),
         ("flag", loop.flag),
         ("write", loop.write),
     ):
         graph.add_node(name, node)
-    graph.add_conditional_edges(previous, loop.after_convert, ["llm_convert", "render"])
-    graph.add_edge("llm_convert", "render")
-    graph.add_conditional_edges("render", loop.after_render, ["check", "write"])
+    graph.add_conditional_edges(START, loop.first_step, ["llm_convert", "check", "write"])
+    graph.add_edge("llm_convert", "check")
     graph.add_conditional_edges("check", loop.after_check, ["repair", "flag", "write"])
     graph.add_edge("repair", "check")
     graph.add_edge("flag", "write")
@@ -58,12 +47,22 @@ def compiled_graph() -> CompiledStateGraph:
     return build_graph().compile()
 
 
+def recursion_limit(max_repairs: int) -> int:
+    """The most steps the loop can take, as LangGraph's recursion limit: its start (LangGraph counts
+    the step that routes from START), llm_convert, the first check, a repair and a check per round
+    (`loop.after_check` ends the rounds after `max_repairs`), flag and write. The loop never needs
+    more; reaching the limit would mean that the routers lost their bound."""
+    return 5 + 2 * max_repairs
+
+
 def run_pipeline(catalog: Catalog, options: GenerateOptions) -> ProjectPlan:
     """Plan the whole dbt project for a Catalog, and write it when `options.output` is set.
 
     Deterministic without an LLM: same input, same files. Raises OutputError (cannot write) and
     DbtError (the check could not run dbt).
     """
-    steps = 10 + 2 * (options.max_repairs + 1)  # each repair round is two steps: repair, check
-    final = compiled_graph().invoke({"catalog": catalog, "options": options}, {"recursion_limit": steps})
+    rules = run_rules(catalog, options)
+    final = compiled_graph().invoke(
+        loop.initial_state(rules, options), {"recursion_limit": recursion_limit(options.max_repairs)}
+    )
     return ProjectPlan(files=final["files"], objects=final["objects"], write=final.get("write"))

@@ -1,9 +1,10 @@
-"""The agent loop's nodes and routers: llm_convert, render (with the loop's drafts), check,
-repair, flag, write.
+"""The agent loop's nodes and routers: llm_convert, check, repair, flag, write.
 
-Nodes are plain functions, state in, partial state out; routers are pure functions that return
-the label of the next node. Without `--llm` and `--check` the graph goes convert -> render ->
-write and never calls dbt nor the network.
+The loop starts from what the rules made (`LoopState.rules`, and their project in `files` and
+`objects`). Nodes are plain functions, state in, partial state out; routers are pure functions
+that return the label of the next node. Files are typed (`project.files`): a draft becomes a
+model file, a model that fails is disabled with `replace(model, enabled=False, reasons=...)`.
+Without `--llm` and `--check` the loop goes straight to write and never calls dbt nor the network.
 """
 
 from __future__ import annotations
@@ -12,19 +13,27 @@ import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeGuard
 
 from ..model.catalog import write_snapshot
 from ..model.errors import DbtError, OutputError
 from ..model.issues import Issue
 from ..model.results import ObjectResult, Status
-from ..project import templates
+from ..project.files import (
+    FileKind,
+    LanguageModelHeader,
+    ModelFile,
+    NotConvertedHeader,
+    Origin,
+    ProjectFile,
+    TextFile,
+    texts,
+)
 from ..project.report import report_json, report_markdown
 from ..project.writer import SNAPSHOT, write_project
-from . import stages
-from .candidates import SYSTEM, Author, Draft, candidates, convert_prompt, repair_prompt
+from .candidates import SYSTEM, Author, Candidate, Draft, candidates, convert_prompt, repair_prompt
 from .llm import LLMError, sql_from_reply
-from .state import GenerateState
+from .state import GenerateOptions, LoopState, Rules
 
 if TYPE_CHECKING:
     from ..validate.verdicts import ValidationReport
@@ -33,22 +42,30 @@ PROJECT_WIDE = ""
 """The failures key of a check error no model can be blamed for."""
 
 
+def initial_state(rules: Rules, options: GenerateOptions) -> LoopState:
+    """The loop's state before its first node: the rules' project, no drafts yet."""
+    return {
+        "rules": rules,
+        "options": options,
+        "files": dict(rules.project.files),
+        "objects": list(rules.project.objects),
+    }
+
+
 # ------------------------------------------------------------------------- routers
-def after_convert(state: GenerateState) -> Literal["llm_convert", "render"]:
-    """Ask the language model for what the rules could not convert, when there is one."""
-    return "llm_convert" if state["options"].llm is not None else "render"
-
-
-def after_render(state: GenerateState) -> Literal["check", "write"]:
-    """Check when asked to, and always when a language model may have written a model."""
+def first_step(state: LoopState) -> Literal["llm_convert", "check", "write"]:
+    """Ask the language model for what the rules could not convert, when there is one (its models are
+    then always checked); else check when asked to; else write the rules' project as it is."""
     options = state["options"]
-    return "check" if options.check or options.llm is not None else "write"
+    if options.llm is not None:
+        return "llm_convert"
+    return "check" if options.check else "write"
 
 
-def after_check(state: GenerateState) -> Literal["repair", "flag", "write"]:
+def after_check(state: LoopState) -> Literal["repair", "flag", "write"]:
     """write when every model passed; repair while a failing model has repairs left and rounds
     remain (a model may fail for the first time in a late round: `max_repairs` bounds the rounds
-    too); else flag."""
+    too, see `generate.graph.recursion_limit`); else flag."""
     options = state["options"]
     drafts = state.get("drafts", {})
     if not state.get("failures"):
@@ -61,11 +78,12 @@ def after_check(state: GenerateState) -> Literal["repair", "flag", "write"]:
 
 
 # ------------------------------------------------------------------------- llm_convert
-def llm_convert(state: GenerateState) -> GenerateState:
-    """Ask the language model for a model of each object the rules could not convert."""
+def llm_convert(state: LoopState) -> LoopState:
+    """Ask the language model for a model of each object the rules could not convert, and lay the
+    drafts over the rules' project."""
     options = state["options"]
     drafts = dict(state.get("drafts", {}))
-    for path, candidate in sorted(candidates(state).items()):
+    for path, candidate in sorted(candidates(state["rules"]).items()):
         if candidate.converted:
             continue
         try:
@@ -73,18 +91,11 @@ def llm_convert(state: GenerateState) -> GenerateState:
             drafts[path] = Draft(candidate, sql_from_reply(reply), Author.LLM)
         except LLMError as exc:
             drafts[path] = Draft(candidate, "", Author.RULES, llm_failure=str(exc))
-    return {"drafts": drafts}
-
-
-# ------------------------------------------------------------------------- render
-def render(state: GenerateState) -> GenerateState:
-    """The rules' project (`stages.render`), with the loop's drafts laid over it."""
-    update = stages.render(state)
-    return update | _apply({**state, **update}, state.get("drafts", {}))
+    return {"drafts": drafts, **_apply(state, drafts)}
 
 
 # ------------------------------------------------------------------------- check
-def check(state: GenerateState) -> GenerateState:
+def check(state: LoopState) -> LoopState:
     """Validate the planned project (dbt compile offline + the semantic check) in a temporary
     folder; record each failing model's error on its draft. Raises DbtError when dbt cannot run."""
     from ..validate import Level, validate_project
@@ -93,8 +104,8 @@ def check(state: GenerateState) -> GenerateState:
     options = state["options"]
     with tempfile.TemporaryDirectory(prefix="datamigrate-check-") as folder:
         project = Path(folder) / options.project_name
-        write_project(project, state["files"], f"datamigrate {options.version} check")
-        write_snapshot(state["catalog"], project / SNAPSHOT)
+        write_project(project, texts(state["files"]), f"datamigrate {options.version} check")
+        write_snapshot(state["rules"].catalog, project / SNAPSHOT)
         try:
             report = validate_project(project, Level.SEMANTIC)
         except DbtError as exc:
@@ -121,9 +132,9 @@ def check(state: GenerateState) -> GenerateState:
         if path in drafts:
             drafts[path] = replace(drafts[path], error=message)
             continue
-        known = known if known is not None else candidates(state)
+        known = known if known is not None else candidates(state["rules"])
         if path in known:  # a model of the rules' that failed: the loop may repair it
-            drafts[path] = Draft(known[path], state["files"][path], Author.RULES, error=message)
+            drafts[path] = Draft(known[path], state["files"][path].text, Author.RULES, error=message)
     return {"drafts": drafts, "failures": failures, "checks": state.get("checks", 0) + 1}
 
 
@@ -144,7 +155,7 @@ def _stopped_at_one_model(error: DbtError, folder: str) -> ValidationReport:
 
 
 # ------------------------------------------------------------------------- repair
-def repair(state: GenerateState) -> GenerateState:
+def repair(state: LoopState) -> LoopState:
     """Send each failing model with repairs left, its T-SQL, columns and error back to the model."""
     options = state["options"]
     drafts = dict(state["drafts"])
@@ -164,7 +175,7 @@ def repair(state: GenerateState) -> GenerateState:
 
 
 # ------------------------------------------------------------------------- flag
-def flag(state: GenerateState) -> GenerateState:
+def flag(state: LoopState) -> LoopState:
     """Disable every model that still fails the check, and the models that read one of them."""
     drafts = dict(state.get("drafts", {}))
     disabled: set[str] = set()
@@ -173,15 +184,15 @@ def flag(state: GenerateState) -> GenerateState:
             tries = f" (after {draft.repairs} repair(s))" if draft.repairs else ""
             drafts[path] = replace(draft, flag=Issue("DM603", f"failed the check{tries}: {draft.error}"))
             disabled.add(draft.candidate.model)
-    known = candidates(state) if disabled else {}
+    known = candidates(state["rules"]) if disabled else {}
     while disabled:
         newly = set()
         for path, candidate in sorted(known.items()):
             if path in drafts and drafts[path].flag is not None:
                 continue
-            read = sorted(m for m in disabled if _refs(state["files"].get(path, ""), m))
+            read = sorted(m for m in disabled if _reads(state["files"].get(path), m))
             if read:
-                draft = drafts.get(path) or Draft(candidate, state["files"][path], Author.RULES)
+                draft = drafts.get(path) or Draft(candidate, state["files"][path].text, Author.RULES)
                 message = f"reads {read[0]}, which failed the check and is disabled"
                 drafts[path] = replace(draft, flag=Issue("DM604", message))
                 newly.add(candidate.model)
@@ -190,7 +201,7 @@ def flag(state: GenerateState) -> GenerateState:
     others = {p: e for p, e in state.get("failures", {}).items() if p not in drafts}
     disabled = {d.candidate.model for d in drafts.values() if d.flag is not None}
     files, objects = _disable_the_rest(update["files"], update["objects"], others, disabled)
-    staging = {p: e for p, e in others.items() if not p.startswith(_MARTS)}
+    staging = {p: e for p, e in others.items() if not _mart_model(files.get(p))}
     objects = [_note_failure(o, staging[o.path]) if o.path in staging else o for o in objects]
     if PROJECT_WIDE in others:
         objects.append(
@@ -200,38 +211,41 @@ def flag(state: GenerateState) -> GenerateState:
     return {"drafts": drafts, "files": files, "objects": objects}
 
 
-_MARTS = "models/marts/"
-_DISABLED = "{{ config(enabled=false) }}"
-
-
 def _disable_the_rest(
-    files: dict[str, str], objects: list[ObjectResult], failures: dict[str, str], disabled: set[str]
-) -> tuple[dict[str, str], list[ObjectResult]]:
+    files: dict[str, ProjectFile], objects: list[ObjectResult], failures: dict[str, str], disabled: set[str]
+) -> tuple[dict[str, ProjectFile], list[ObjectResult]]:
     """The rules' models outside the loop's drafts (a procedure's models): disabled when they failed
     the check (DM603) or read a disabled model (DM604), until none is left. Staging models stay
     enabled: every model reads them (see `_note_failure`)."""
     files, objects = dict(files), list(objects)
     owner = {path: i for i, o in enumerate(objects) for path in (o.paths or (o.path,)) if path}
-    found = {p: Issue("DM603", f"failed the check: {e}") for p, e in failures.items() if p.startswith(_MARTS)}
+    found = {
+        p: Issue("DM603", f"failed the check: {e}") for p, e in failures.items() if _mart_model(files.get(p))
+    }
     while found:
         for path, issue in sorted(found.items()):
-            files[path] = f"{_DISABLED}\n-- datamigrate: disabled, {issue}\n{files[path]}"
-            disabled.add(Path(path).stem)
+            model = files[path]
+            files[path] = replace(model, enabled=False, reasons=(issue,))
+            disabled.add(model.name)
             if path in owner:
                 obj = objects[owner[path]]
                 objects[owner[path]] = replace(obj, status=Status.NEEDS_REVIEW, reasons=(*obj.reasons, issue))
         found = {}
-        for path, text in sorted(files.items()):
-            if not path.startswith(_MARTS) or not path.endswith(".sql") or "config(enabled=false)" in text:
+        for path, file in sorted(files.items()):
+            if not _mart_model(file) or not file.enabled:
                 continue
-            read = sorted(model for model in disabled if _refs(text, model))
+            read = sorted(model for model in disabled if file.reads(model))
             if read:
                 found[path] = Issue("DM604", f"reads {read[0]}, which failed the check and is disabled")
     return files, objects
 
 
-def _refs(text: str, model: str) -> bool:
-    return re.search(rf"ref\(\s*['\"]{re.escape(model)}['\"]\s*\)", text) is not None
+def _mart_model(file: ProjectFile | None) -> TypeGuard[ModelFile]:
+    return isinstance(file, ModelFile) and file.kind == FileKind.MART_MODEL
+
+
+def _reads(file: ProjectFile | None, model: str) -> bool:
+    return isinstance(file, ModelFile) and file.reads(model)
 
 
 def _note_failure(obj: ObjectResult, error: str) -> ObjectResult:
@@ -244,17 +258,17 @@ def _note_failure(obj: ObjectResult, error: str) -> ObjectResult:
 
 
 # ------------------------------------------------------------------------- write
-def write(state: GenerateState) -> GenerateState:
+def write(state: LoopState) -> LoopState:
     """Add the migration report; write the project and its snapshot unless this is a dry run.
     Raises OutputError."""
     options = state["options"]
-    catalog = state["catalog"]
+    catalog = state["rules"].catalog
     files = dict(state["files"])
-    files["migration_report.md"] = report_markdown(catalog, state["objects"], options.target.name)
-    files["migration_report.json"] = report_json(catalog, state["objects"], options.target.name)
+    for path, report in (("migration_report.md", report_markdown), ("migration_report.json", report_json)):
+        files[path] = TextFile(path, FileKind.REPORT, report(catalog, state["objects"], options.target.name))
     if options.output is None:
         return {"files": files, "write": None}
-    written = write_project(options.output, files, f"datamigrate {options.version}")
+    written = write_project(options.output, texts(files), f"datamigrate {options.version}")
     try:
         write_snapshot(catalog, options.output / SNAPSHOT)  # what `validate --level semantic` checks against
     except OSError as exc:
@@ -263,8 +277,8 @@ def write(state: GenerateState) -> GenerateState:
 
 
 # ------------------------------------------------------------------------- drafts -> files and report
-def _apply(state: GenerateState, drafts: dict[str, Draft]) -> GenerateState:
-    """The files and report entries of the drafts' models, laid over what the rules rendered."""
+def _apply(state: LoopState, drafts: dict[str, Draft]) -> LoopState:
+    """The model files and report entries of the drafts, laid over the project in `state`."""
     files = dict(state["files"])
     objects = list(state["objects"])
     position = {(o.kind, o.name): i for i, o in enumerate(objects)}
@@ -276,9 +290,9 @@ def _apply(state: GenerateState, drafts: dict[str, Draft]) -> GenerateState:
         before = (
             ObjectResult(candidate.kind, candidate.name, Status.NEEDS_REVIEW) if at is None else objects[at]
         )
-        text, after = _overlay(draft, before, author)
-        if text is not None:
-            files[path] = text
+        model, after = _overlay(draft, before, files.get(path), author)
+        if model is not None:
+            files[path] = model
         if at is None:
             objects.append(after)
         else:
@@ -286,24 +300,28 @@ def _apply(state: GenerateState, drafts: dict[str, Draft]) -> GenerateState:
     return {"files": files, "objects": objects}
 
 
-def _overlay(draft: Draft, before: ObjectResult, author: str) -> tuple[str | None, ObjectResult]:
-    """One draft's model file (None: keep the rules' file) and its report entry."""
+def _overlay(
+    draft: Draft, before: ObjectResult, current: ProjectFile | None, author: str
+) -> tuple[ModelFile | None, ObjectResult]:
+    """One draft's model file (None: keep the `current` one, the rules') and its report entry."""
     candidate = draft.candidate
     failure = () if draft.llm_failure is None else (Issue("DM602", f"no answer: {draft.llm_failure}"),)
     placed = {"model": candidate.model, "path": candidate.path}
     if draft.flag is not None:
         reasons = (draft.flag, *candidate.issues, *failure)
         after = replace(before, status=Status.NEEDS_REVIEW, reasons=reasons, **placed)
-        return templates.disabled_model(
-            candidate.kind, candidate.name, candidate.source, reasons, candidate.tsql
-        ), after
+        model = current if isinstance(current, ModelFile) else _model(candidate, NotConvertedHeader(), "")
+        return replace(model, enabled=False, reasons=reasons), after
     if draft.author == Author.LLM:
-        text = templates.render(
-            "project/llm_model.sql.j2", kind=candidate.kind, object=candidate.name, author=author,
-            source_ref=templates.where(candidate.source), repairs=draft.repairs, sql=draft.sql,
-        )  # fmt: skip
+        model = _model(candidate, LanguageModelHeader(author, draft.repairs), draft.sql)
         repaired = f", repaired {draft.repairs} time(s) after failing the check" if draft.repairs else ""
         reason = Issue("DM601", f"written by {author}{repaired}; review it")
-        return text, replace(before, status=Status.CONVERTED_WITH_WARNINGS, reasons=(reason,), **placed)
+        return model, replace(before, status=Status.CONVERTED_WITH_WARNINGS, reasons=(reason,), **placed)
     new = tuple(r for r in failure if r not in before.reasons)  # idempotent: _apply runs after each node
     return None, replace(before, reasons=(*before.reasons, *new))
+
+
+def _model(candidate: Candidate, header: LanguageModelHeader | NotConvertedHeader, sql: str) -> ModelFile:
+    """A model file of the candidate's: disabled, it shows the candidate's T-SQL."""
+    origin = Origin(candidate.kind, candidate.name, candidate.source)
+    return ModelFile(candidate.path, FileKind.MART_MODEL, origin, header, sql, original=candidate.tsql)

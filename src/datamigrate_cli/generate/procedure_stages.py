@@ -1,4 +1,4 @@
-"""The procedure steps of the graph's nodes: recognise, name, convert and render procedures.
+"""The procedure steps of the rule stages: recognise, name, convert procedures, and decide their models.
 
 stages.py calls one function per stage; the rules themselves are in convert/procedures.py.
 """
@@ -20,9 +20,21 @@ from ..model.catalog import Catalog, RoutineKind
 from ..model.issues import Severity
 from ..model.results import ObjectResult, status_for
 from ..project import templates
+from ..project.files import (
+    DbtVar,
+    FileKind,
+    ModelFile,
+    Origin,
+    ProcedureHeader,
+    ProjectFile,
+    TextFile,
+    not_converted,
+)
 from ..targets import Target
 
 LITERAL_MACRO = "macros/datamigrate_procedures.sql"
+LITERAL_CALL = "datamigrate_literal("
+"""How a model calls the macro of LITERAL_MACRO; the project ships the macro only when one does."""
 
 
 def analyze_procedures(catalog: Catalog) -> list[ProcedurePlan]:
@@ -52,9 +64,9 @@ def render_procedures(
     catalog: Catalog,
     conversions: dict[str, ProcedureConversion],
     names: dict[tuple[str, int], ModelName],
-) -> tuple[dict[str, str], list[ObjectResult], dict[str, list[dict]]]:
+) -> tuple[dict[str, ProjectFile], list[ObjectResult], dict[str, list[dict]]]:
     """The model files, one report entry per procedure, and the YAML entries by folder."""
-    files: dict[str, str] = {}
+    files: dict[str, ProjectFile] = {}
     objects: list[ObjectResult] = []
     entries: dict[str, list[dict]] = {}
     for routine in catalog.routines:
@@ -62,26 +74,25 @@ def render_procedures(
         if conversion is None:
             continue
         plan = conversion.plan
-        warnings = [str(i) for i in conversion.issues if i.severity == Severity.WARNING]
+        origin = Origin("procedure", str(routine.name), routine.source)
         written: list[tuple[str, str]] = []
         if not plan.enabled:
             name = names[(routine.name.key, -1)]
             path = f"{name.folder}/{name.name}.sql"
-            files[path] = templates.disabled_model(
-                "procedure", str(routine.name), routine.source, conversion.issues, routine.definition
-            )
+            files[path] = not_converted(path, origin, conversion.issues, routine.definition)
             written.append((name.name, path))
         elif not conversion.models:
             pass  # DM312: nothing to model, so no file
         else:
+            warnings = tuple(i for i in conversion.issues if i.severity == Severity.WARNING)
             for converted in conversion.models:
                 path = f"{converted.name.folder}/{converted.name.name}.sql"
                 if converted.sql is None:
-                    files[path] = templates.disabled_model(
-                        "procedure", str(routine.name), routine.source, conversion.issues, routine.definition
-                    )
+                    files[path] = not_converted(path, origin, conversion.issues, routine.definition)
                 else:
-                    files[path] = _model(routine, converted, plan, warnings)
+                    header = _header(routine, converted, plan)
+                    sql = with_defaults(converted.sql, plan.variables)
+                    files[path] = ModelFile(path, FileKind.MART_MODEL, origin, header, sql, warnings)
                     entries.setdefault(converted.name.folder, []).append(_entry(catalog, routine, converted))
                 written.append((converted.name.name, path))
         objects.append(
@@ -96,12 +107,14 @@ def render_procedures(
                 paths=tuple(path for _, path in written),
             )
         )
-    if any("datamigrate_literal(" in text for text in files.values()):
-        files[LITERAL_MACRO] = templates.static("project/macros/datamigrate_procedures.sql")
+    if any(isinstance(file, ModelFile) and LITERAL_CALL in file.sql for file in files.values()):
+        files[LITERAL_MACRO] = TextFile(
+            LITERAL_MACRO, FileKind.MACRO, templates.static("project/macros/datamigrate_procedures.sql")
+        )
     return files, objects, entries
 
 
-def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: list[str]) -> str:
+def _header(routine, converted: ConvertedModel, plan: ProcedurePlan) -> ProcedureHeader:
     model = converted.model
     procedure = str(routine.name)
     if model.table is not None:
@@ -110,18 +123,12 @@ def _model(routine, converted: ConvertedModel, plan: ProcedurePlan, warnings: li
         what = f"temp table {model.temp} of procedure {procedure}"
     else:
         what = f"the rows procedure {procedure} returns"
-    variables = [var for var in plan.variables.values() if f"var('{var.name}'" in (converted.sql or "")]
-    return templates.render(
-        "project/procedure_model.sql.j2",
-        source_ref=templates.where(routine.source),
-        what=what,
-        materialization=model.materialization.value,
-        lines=", ".join(str(line) for line in model.lines),
-        warnings=warnings,
-        variables=variables,
-        config=converted.config,
-        sql=with_defaults(converted.sql or "", plan.variables),
+    variables = tuple(
+        DbtVar(var.name, var.default)
+        for var in plan.variables.values()
+        if f"var('{var.name}'" in converted.sql
     )
+    return ProcedureHeader(what=what, lines=tuple(model.lines), config=converted.config, variables=variables)
 
 
 def _entry(catalog: Catalog, routine, converted: ConvertedModel) -> dict:

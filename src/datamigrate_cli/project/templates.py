@@ -43,7 +43,15 @@ def environment() -> jinja2.Environment:
 
 
 def render(name: str, **context: object) -> str:
-    return environment().get_template(name).render(**context)
+    """The text of template `name` with `context`."""
+    return _template(name).render(context)  # the dict as it is: Jinja copies it once, not twice
+
+
+@cache
+def _template(name: str) -> jinja2.Template:
+    """A template, loaded once: the files do not change while datamigrate runs (a staging model of each
+    table renders two, so the environment's own lookup showed in the profile)."""
+    return environment().get_template(name)
 
 
 def static(name: str) -> str:
@@ -57,16 +65,3 @@ def static(name: str) -> str:
 def where(source: SourceRef | None) -> str:
     """Where an object came from, as a model's header says it: file:line, or the source database."""
     return str(source) if source is not None else "the source database"
-
-
-def disabled_model(kind: str, name: str, source: SourceRef | None, reasons, original: str) -> str:
-    """A model written disabled: what it came from, the `reasons` (Issues) and the original T-SQL in a
-    comment, which nothing in the T-SQL can close."""
-    return render(
-        "project/disabled_model.sql.j2",
-        kind=kind,
-        object=name,
-        source_ref=where(source),
-        reasons=reasons,
-        original=original.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }"),
-    )

@@ -38,7 +38,12 @@ class WriteResult:
 
 
 def checksum(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The manifest's checksum of a file's text."""
+    return _checksum(text.encode("utf-8"))
+
+
+def _checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def write_project(directory: Path, files: dict[str, str], generator: str) -> WriteResult:
@@ -60,9 +65,9 @@ def _write_new(directory: Path, files: dict[str, str], generator: str) -> WriteR
         # Creating files is mostly the kernel's work: a second process creates half of them.
         mine, theirs = _halves(files)
         with second_process.start(partial(_create, staging, theirs)) as other:
-            _create(staging, mine)
-            other.result()
-        _write_manifest(staging, {path: checksum(text) for path, text in files.items()}, generator)
+            checksums = _create(staging, mine)
+            checksums |= other.result()
+        _write_manifest(staging, checksums, generator)
         if directory.exists():
             directory.rmdir()  # empty, checked by the caller
         staging.rename(directory)
@@ -84,19 +89,24 @@ def _halves(files: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     return halves
 
 
-def _create(folder: Path, files: dict[str, str]) -> None:
+def _create(folder: Path, files: dict[str, str]) -> dict[str, str]:
     """Write `files` (relative path -> text) into the new `folder`, not atomically: no one reads it
-    before it is renamed into place. UTF-8 bytes through plain os paths: Path.open's text layer took
-    more time than the writes."""
+    before it is renamed into place; returns their checksums, of the bytes written (each text is
+    encoded once, and each process sums its own half). UTF-8 bytes through plain os paths:
+    Path.open's text layer took more time than the writes."""
     made: set[str] = set()
+    checksums: dict[str, str] = {}
     for relative, text in files.items():
         path = os.path.join(folder, relative)
         parent = os.path.dirname(path)
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
+        data = text.encode("utf-8")
         with open(path, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
+        checksums[relative] = _checksum(data)
+    return checksums
 
 
 def _update(directory: Path, files: dict[str, str], generator: str) -> WriteResult:

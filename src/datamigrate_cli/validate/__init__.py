@@ -19,6 +19,7 @@ import yaml
 
 from ..model.catalog import Catalog, CatalogFormatError, read_snapshot
 from ..model.errors import DbtError, InputError
+from ..project.files import is_disabled_model
 from ..project.writer import SNAPSHOT
 from ..targets import TARGETS, Target
 from .dbt import NodeResult, load_manifest, run_dbt
@@ -201,8 +202,7 @@ def _disabled_models(directory: Path, seen: set[str | None], origins: dict[str, 
         relative = path.relative_to(directory).as_posix()
         if relative in seen:
             continue
-        head = path.read_text(encoding="utf-8", errors="replace")[:200]
-        if "enabled=false" in head.replace(" ", ""):
+        if is_disabled_model(path.read_text(encoding="utf-8", errors="replace")):
             message = "disabled: see the comment in the file"
             verdicts.append(
                 NodeVerdict(
