@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean system-packages bench docs
+.PHONY: demo test test-fast lint clean system-packages bench docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ demo: $(STAMP)
 	rm -rf demo-output
 	$(BIN)/datamigrate migrate --ddl examples/retail -o demo-output/retail_dbt --level build --sample-rows 20
 
-test: $(STAMP) system-packages
+# Everything: the guards (lint), then the whole suite. CI runs this.
+test: $(STAMP) system-packages lint
 	$(BIN)/pytest
+
+# The fast tier, for the edit-test loop: no dbt, no processes, no servers (about a minute).
+FAST := not (slow or dbt or process or postgres or mssql or llm)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "$(FAST)"
 
 # Benchmarks (not part of `make test`): each stage against sqloxide, sqlglot and bare dbt compile.
 # validate and dbt compile run up to BENCH_DBT_MAX tables (10,000 models take many minutes).
@@ -42,9 +48,11 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m datamigrate_cli.model.issues > docs/issue-codes.md
 
+# The guards: style, formatting, the import layers (pyproject.toml's importlinter contracts).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

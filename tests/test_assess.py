@@ -59,6 +59,7 @@ def _source(name: str, corpora: Path) -> Path:
     return SOURCES[name] if name == "retail" else corpora / SOURCES[name]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", SOURCES)
 def test_assess_json_on_stdout_matches_the_catalog_and_generate(
     name: str, corpora: Path, tmp_path: Path
@@ -118,6 +119,7 @@ def test_the_effort_is_the_documented_table_applied(tmp_path: Path) -> None:
     assert assessment.hours == expected > 0
 
 
+@pytest.mark.process
 def test_assess_writes_markdown_and_json_and_prints_a_table(corpora: Path, tmp_path: Path) -> None:
     snapshot = tmp_path / "schema.json"
     catalog, _ = extract_scripts([corpora / SOURCES["pubs"]])
@@ -134,6 +136,7 @@ def test_assess_writes_markdown_and_json_and_prints_a_table(corpora: Path, tmp_p
     assert document["counts"]["procedure"] == 4 and document["effort"]["estimate"] is True
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -151,6 +154,7 @@ def test_bad_input_is_one_line(args: list[str], words: list[str], tmp_path: Path
     assert result.stdout == ""
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -16,6 +18,7 @@ import synth  # noqa: E402
 STAGES = ["extract", "extract_data", "generate", "extract_common", "sqloxide_parse"]
 
 
+@pytest.mark.process
 def test_harness_smoke_run(tmp_path: Path) -> None:
     command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "5", "--runs", "1",
                "--dbt-max", "0", "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
@@ -61,6 +64,7 @@ def test_generator_is_deterministic() -> None:
     assert synth.schema_script(30)[0] != synth.schema_script(30, seed=8)[0]
 
 
+@pytest.mark.process
 def test_harness_runs_the_dbt_stages(tmp_path: Path) -> None:
     """validate and bare dbt compile, on a project small enough to compile in seconds."""
     stages = ["extract", "generate", "validate", "dbt_compile"]

@@ -36,6 +36,17 @@ def test_snapshot_is_sorted_and_versioned(snapshot_text: str) -> None:
     assert names == sorted(names)
 
 
+def _first_column(text: str, field: str) -> str:
+    """The snapshot with `field` ("key": value) in place of the first column's field of that key."""
+    key = field.split(":")[0]
+    data = json.loads(text)
+    column = data["tables"][0]["columns"][0]
+    column.pop(key.strip('"'), None)
+    rest = json.dumps(data)
+    anchor = json.dumps(column["name"])
+    return rest.replace('"name": ' + anchor, '"name": ' + anchor + ", " + field, 1)
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -48,8 +59,42 @@ def test_snapshot_is_sorted_and_versioned(snapshot_text: str) -> None:
         ),
         (lambda text: text.replace('"origin"', '"surprise": 1, "origin"', 1), "invalid snapshot at surprise"),
         (lambda text: "[]", "no format_version"),
+        # what an attacker or a broken tool puts in a snapshot: each is one line, never a crash
+        (lambda text: text.replace(f'"format_version": {FORMAT_VERSION}', '"format_version": true'), "true"),
+        (lambda text: text.replace(f'"format_version": {FORMAT_VERSION}', '"format_version": 1.0'), "1.0"),
+        (lambda text: '{"format_version": 1, "tables": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested"),
+        (
+            lambda text: _first_column(text, '"max_length": ' + "9" * 400),
+            r"tables\.0\.columns\.0\.max_length",
+        ),
+        (lambda text: _first_column(text, '"max_length": -5'), r"tables\.0\.columns\.0\.max_length"),
+        (lambda text: _first_column(text, '"max_length": true'), r"tables\.0\.columns\.0\.max_length"),
+        (lambda text: _first_column(text, '"precision": 1e400'), r"tables\.0\.columns\.0\.precision"),
+        (
+            lambda text: text.replace('"data_type": "int"', '"data_type": "int) drop table x; --"', 1),
+            r'\.data_type: "int\) drop table x; --" is not a type name',
+        ),
+        (lambda text: text.replace('"data_type": "int"', '"data_type": 7', 1), "data_type"),
+        (lambda text: text.replace('"name": "', '"name": "\\ud800', 1), "lone surrogate"),
     ],
-    ids=["truncated", "future-version", "old-version", "wrong-type", "unknown-key", "not-an-object"],
+    ids=[
+        "truncated",
+        "future-version",
+        "old-version",
+        "wrong-type",
+        "unknown-key",
+        "not-an-object",
+        "version-true",
+        "version-float",
+        "deep-nesting",
+        "huge-length",
+        "negative-length",
+        "length-true",
+        "huge-float",
+        "type-not-a-type",
+        "type-a-number",
+        "lone-surrogate",
+    ],
 )
 def test_broken_snapshots_get_clear_errors(snapshot_text: str, mutate, message: str) -> None:
     with pytest.raises(CatalogFormatError, match=message):

@@ -19,6 +19,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", ["extract", "generate", "validate", "migrate", "assess"])
 def test_help_has_an_example(command: str) -> None:
     result = run(command, "--help")
@@ -35,18 +36,21 @@ def _assert_one_line_error(result: subprocess.CompletedProcess, code: int, *word
         assert word in lines[0]
 
 
+@pytest.mark.process
 def test_missing_file(tmp_path: Path) -> None:
     result = run("extract", "--ddl", str(tmp_path / "nope.sql"), "-o", str(tmp_path / "s.json"))
     _assert_one_line_error(result, 2, "nope.sql", "no such file")
     assert not (tmp_path / "s.json").exists()
 
 
+@pytest.mark.process
 def test_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.sql").write_text("")
     result = run("extract", "--ddl", str(tmp_path / "empty.sql"), "-o", str(tmp_path / "s.json"))
     _assert_one_line_error(result, 2, "empty.sql", "empty")
 
 
+@pytest.mark.process
 def test_file_that_is_not_sql(tmp_path: Path) -> None:
     (tmp_path / "notes.sql").write_text("Dear team,\nthe migration starts on Monday.\n")
     result = run("extract", "--ddl", str(tmp_path / "notes.sql"), "-o", str(tmp_path / "s.json"))
@@ -54,6 +58,7 @@ def test_file_that_is_not_sql(tmp_path: Path) -> None:
     assert not (tmp_path / "s.json").exists()
 
 
+@pytest.mark.process
 def test_snapshot_with_wrong_format_version(tmp_path: Path) -> None:
     snapshot = tmp_path / "schema.json"
     assert run("extract", "--ddl", str(EXAMPLE), "-o", str(snapshot)).returncode == 0
@@ -65,6 +70,7 @@ def test_snapshot_with_wrong_format_version(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.process
 def test_unknown_target_suggests_the_closest(tmp_path: Path) -> None:
     snapshot = tmp_path / "schema.json"
     assert run("extract", "--ddl", str(EXAMPLE), "-o", str(snapshot)).returncode == 0
@@ -73,10 +79,12 @@ def test_unknown_target_suggests_the_closest(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.process
 def test_validate_a_folder_that_is_not_a_project(tmp_path: Path) -> None:
     _assert_one_line_error(run("validate", str(tmp_path)), 2, "not a dbt project")
 
 
+@pytest.mark.process
 def test_generate_refuses_a_foreign_non_empty_folder(tmp_path: Path) -> None:
     snapshot = tmp_path / "schema.json"
     assert run("extract", "--ddl", str(EXAMPLE), "-o", str(snapshot)).returncode == 0
@@ -87,6 +95,7 @@ def test_generate_refuses_a_foreign_non_empty_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mine.txt"]
 
 
+@pytest.mark.process
 def test_validate_reports_a_broken_model_with_exit_1(tmp_path: Path) -> None:
     project = tmp_path / "p"
     assert run("migrate", "--ddl", str(EXAMPLE), "-o", str(project)).returncode == 0
@@ -102,11 +111,13 @@ def test_validate_reports_a_broken_model_with_exit_1(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.process
 def test_unknown_option_is_a_usage_error() -> None:
     result = run("extract", "--no-such-option")
     assert result.returncode == 2 and "No such option" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.process
 def test_validate_at_parse_level(tmp_path: Path) -> None:
     project = tmp_path / "p"
     assert run("migrate", "--ddl", str(EXAMPLE), "-o", str(project)).returncode == 0
@@ -121,6 +132,7 @@ def test_validate_at_parse_level(tmp_path: Path) -> None:
     assert result.returncode == 1 and not json.loads(result.stdout)["parsed"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(("option", "value"), [("--llm-model", "claude-x"), ("--max-repairs", "1")])
 def test_language_model_options_need_llm(tmp_path: Path, option: str, value: str) -> None:
     result = run("generate", str(tmp_path / "schema.json"), "-o", str(tmp_path / "p"), option, value)
@@ -128,6 +140,7 @@ def test_language_model_options_need_llm(tmp_path: Path, option: str, value: str
     assert option in result.stderr and "Traceback" not in result.stderr and not (tmp_path / "p").exists()
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="no fork here")
 def test_generate_from_the_command_line_uses_a_second_process(tmp_path: Path) -> None:
     # The CLI's status line must not start a thread: with one running, generation stays in one process.

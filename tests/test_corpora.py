@@ -39,6 +39,7 @@ column in all the corpora: AdventureWorks DW's DatabaseLog.XmlEvent (xml)."""
 runner = CliRunner()
 
 
+@pytest.mark.dbt
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CASES)
 def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
@@ -99,6 +100,7 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "retail"
 
 
+@pytest.mark.dbt
 @pytest.mark.slow
 def test_the_example_database_builds_on_duckdb(tmp_path: Path) -> None:
     project = tmp_path / "project"
@@ -113,6 +115,7 @@ def test_the_example_database_builds_on_duckdb(tmp_path: Path) -> None:
     assert set(verdict["sample_rows"].values()) == {20}
 
 
+@pytest.mark.dbt
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.parametrize("name", [*CASES, "retail example"])
@@ -140,6 +143,7 @@ def test_corpus_builds_on_postgres(name: str, corpora: Path, tmp_path: Path, val
 WAREHOUSES = [name for name in TARGETS if name not in {"duckdb", "postgres"}]
 
 
+@pytest.mark.dbt
 @pytest.mark.slow
 @pytest.mark.parametrize("target", WAREHOUSES)
 @pytest.mark.parametrize("name", ["northwind", "pubs", "chinook", "sakila", "adventureworks-dw"])

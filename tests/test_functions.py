@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from datamigrate_cli.cli.app import app
@@ -19,6 +20,7 @@ FUNCTIONS = Path(__file__).parent / "fixtures" / "functions.sql"
 runner = CliRunner()
 
 
+@pytest.mark.dbt
 def test_functions_become_models_and_macros(tmp_path: Path) -> None:
     project = tmp_path / "project"
     result = runner.invoke(app, ["migrate", "--ddl", str(FUNCTIONS), "-o", str(project)])
@@ -67,6 +69,7 @@ def test_functions_become_models_and_macros(tmp_path: Path) -> None:
         assert label == f"Item: {name}"
 
 
+@pytest.mark.dbt
 def test_an_inline_function_needs_defaults_for_its_parameters(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "retail"
     project = tmp_path / "project"

@@ -127,6 +127,7 @@ def _project_text(folder: Path) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file())
 
 
+@pytest.mark.dbt
 def test_the_loop_with_the_real_client_sends_metadata_only_and_writes_its_models(
     catalog, tmp_path: Path
 ) -> None:
@@ -148,6 +149,7 @@ def test_the_loop_with_the_real_client_sends_metadata_only_and_writes_its_models
     assert SECRET not in _project_text(tmp_path / "p")
 
 
+@pytest.mark.dbt
 @pytest.mark.parametrize("case", ["429 every time", "529 overloaded", "timeout", "broken json", "no text"])
 def test_the_pipeline_survives_a_failing_api(catalog, tmp_path: Path, case: str) -> None:
     responses, error, _ = CASES[case]
@@ -168,6 +170,7 @@ def test_the_pipeline_survives_a_failing_api(catalog, tmp_path: Path, case: str)
     assert SECRET not in _project_text(tmp_path / "p")
 
 
+@pytest.mark.dbt
 def test_a_reply_without_sql_leaves_the_object_for_review(catalog, tmp_path: Path) -> None:
     result = generate(
         catalog, tmp_path / "p", project_name="loop", llm=Recorded(reply(200, "message_no_sql.json")).client()
@@ -201,6 +204,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_cli_llm_without_a_key_exits_2_with_one_line(tmp_path: Path) -> None:
     snapshot = tmp_path / "schema.json"
     assert _cli("extract", "--ddl", str(FIXTURES / "loop.sql"), "-o", str(snapshot), env={}).returncode == 0
@@ -211,6 +215,7 @@ def test_cli_llm_without_a_key_exits_2_with_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.process
 def test_cli_llm_with_an_unreachable_api_completes_and_never_shows_the_key(tmp_path: Path) -> None:
     """A closed local port stands in for the API: the SDK retries, gives up, the run goes on."""
     snapshot = tmp_path / "schema.json"
@@ -237,6 +242,7 @@ def test_cli_llm_with_an_unreachable_api_completes_and_never_shows_the_key(tmp_p
     assert SECRET not in _project_text(tmp_path / "p")
 
 
+@pytest.mark.process
 def test_generation_without_llm_does_not_load_the_sdk() -> None:
     """The offline path never imports anthropic: nothing of it can reach the network."""
     code = (

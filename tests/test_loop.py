@@ -284,6 +284,7 @@ def test_render_lays_the_drafts_over_the_rules_project(catalog) -> None:
     assert _object(again["objects"], "[shop].[VisitCounts]").reasons == counts.reasons
 
 
+@pytest.mark.dbt
 def test_check_runs_dbt_and_records_each_failing_model(catalog) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [BAD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
     state = _state(catalog, _options(llm=fake, check=True))
@@ -296,6 +297,7 @@ def test_check_runs_dbt_and_records_each_failing_model(catalog) -> None:
     assert update["checks"] == 1
 
 
+@pytest.mark.dbt
 @pytest.mark.parametrize(
     ("sql", "error"),
     [
@@ -402,6 +404,7 @@ def test_write_writes_nothing_on_a_dry_run(catalog, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------- the whole loop
+@pytest.mark.dbt
 def test_the_loop_converts_what_the_rules_could_not(catalog, tmp_path: Path) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
     result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake)
@@ -419,6 +422,7 @@ def test_the_loop_converts_what_the_rules_could_not(catalog, tmp_path: Path) -> 
     assert validation.ok and {n.name for n in validation.nodes} >= {"shop__legacy", "shop__visit_counts"}
 
 
+@pytest.mark.dbt
 def test_a_failing_model_is_repaired_on_the_second_try(catalog, tmp_path: Path) -> None:
     fake = ScriptedFakeLLM(
         {"[shop].[Legacy]": [BAD_LEGACY, GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]}
@@ -432,6 +436,7 @@ def test_a_failing_model_is_repaired_on_the_second_try(catalog, tmp_path: Path) 
     assert validate_project(tmp_path / "p", Level.SEMANTIC).ok
 
 
+@pytest.mark.dbt
 def test_a_repair_that_keeps_failing_stops_after_max_repairs_and_is_flagged(catalog, tmp_path: Path) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [BAD_LEGACY] * 5, "[shop].[VisitCounts]": [GOOD_COUNTS]})
     result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake, max_repairs=1)
@@ -446,6 +451,7 @@ def test_a_repair_that_keeps_failing_stops_after_max_repairs_and_is_flagged(cata
     assert any(n.name == "shop__legacy" and n.verdict.value == "disabled" for n in validation.nodes)
 
 
+@pytest.mark.dbt
 def test_check_without_llm_flags_nothing_on_a_clean_project_and_changes_no_byte(
     catalog, tmp_path: Path
 ) -> None:
@@ -469,6 +475,7 @@ def test_generation_without_llm_is_byte_identical_run_to_run(catalog, tmp_path: 
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
 
 
+@pytest.mark.dbt
 def test_dry_run_with_the_loop_writes_nothing(catalog, tmp_path: Path) -> None:
     fake = ScriptedFakeLLM({"[shop].[Legacy]": [GOOD_LEGACY], "[shop].[VisitCounts]": [GOOD_COUNTS]})
     result = generate(catalog, tmp_path / "p", project_name="loop", llm=fake, dry_run=True)
@@ -482,6 +489,7 @@ def test_a_dbt_error_that_names_no_model_still_stops_the_run() -> None:
         loop._stopped_at_one_model(error, "x")
 
 
+@pytest.mark.dbt
 def test_a_procedure_the_rules_flagged_goes_to_the_language_model(tmp_path: Path) -> None:
     script = tmp_path / "walk.sql"
     script.write_text(

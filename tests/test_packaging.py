@@ -34,6 +34,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("datamigrate-*.whl"))
 
 
+@pytest.mark.process
 def test_wheel_contains_every_template(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()]
@@ -56,6 +57,7 @@ def run_installed(wheel: Path, tmp_path: Path, code: str) -> subprocess.Complete
     )
 
 
+@pytest.mark.process
 def test_installed_package_loads_templates_from_itself(wheel: Path, tmp_path: Path) -> None:
     result = run_installed(
         wheel,
@@ -69,6 +71,7 @@ def test_installed_package_loads_templates_from_itself(wheel: Path, tmp_path: Pa
     assert "name: p" in result.stdout
 
 
+@pytest.mark.process
 def test_library_does_not_import_the_cli() -> None:
     # typer only: rich is imported by langgraph's dependencies whatever we do.
     code = (
@@ -87,6 +90,7 @@ def test_wheel_contains_every_catalog_query(wheel: Path) -> None:
         assert f"datamigrate_cli/extract/server/queries/{query.name}" in names
 
 
+@pytest.mark.process
 def test_installed_package_loads_catalog_queries_from_itself(wheel: Path, tmp_path: Path) -> None:
     result = run_installed(
         wheel,

@@ -105,6 +105,7 @@ def test_an_encrypted_procedure_is_flagged_with_its_line(catalog) -> None:
     assert [(i.code, i.line) for i in plan.issues] == [("DM314", 7)] and not plan.models
 
 
+@pytest.mark.dbt
 @pytest.mark.parametrize("target", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_built_models_hold_the_rows_the_procedures_write(target: str, catalog, projects, request) -> None:
     """Build, compare; add source rows, build again (incremental models run incrementally), compare."""

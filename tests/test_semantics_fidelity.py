@@ -71,20 +71,17 @@ def duckdb_connection():
 
 
 @pytest.fixture(scope="module")
-def postgres_connection():
+def postgres_connection(postgres_server: dict[str, str]):
     import psycopg2
 
-    try:
-        connection = psycopg2.connect(
-            host=os.environ.get("DATAMIGRATE_PG_HOST", "127.0.0.1"),
-            port=os.environ.get("DATAMIGRATE_PG_PORT", "5432"),
-            user=os.environ.get("DATAMIGRATE_PG_USER", "postgres"),
-            dbname=os.environ.get("DATAMIGRATE_PG_DATABASE", "test"),
-            password=os.environ.get("DATAMIGRATE_PG_PASSWORD", ""),
-            connect_timeout=5,
-        )
-    except psycopg2.Error as exc:
-        pytest.fail(f"PostgreSQL is not reachable ({exc}); start it, or deselect with -m 'not postgres'")
+    connection = psycopg2.connect(
+        host=postgres_server["DATAMIGRATE_PG_HOST"],
+        port=postgres_server["DATAMIGRATE_PG_PORT"],
+        user=postgres_server["DATAMIGRATE_PG_USER"],
+        dbname=postgres_server["DATAMIGRATE_PG_DATABASE"],
+        password=os.environ.get("DATAMIGRATE_PG_PASSWORD", ""),
+        connect_timeout=5,
+    )
     connection.autocommit = True
     yield connection
     connection.close()

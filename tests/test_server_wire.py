@@ -75,6 +75,7 @@ def assert_one_error_line(result: subprocess.CompletedProcess, debug: bool, star
         assert len(lines) == 1, result.stderr
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
 def test_closed_port_is_unreachable_at_once(closed_port: int, tmp_path: Path, debug: bool) -> None:
     result, seconds = extract(closed_port, tmp_path, debug=debug)
@@ -84,6 +85,7 @@ def test_closed_port_is_unreachable_at_once(closed_port: int, tmp_path: Path, de
     assert_secret_nowhere(result, tmp_path)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
 def test_silent_listener_times_out_within_the_login_timeout(
     silent_port: int, tmp_path: Path, debug: bool

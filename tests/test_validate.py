@@ -103,6 +103,7 @@ def break_project(source: Path, into: Path, case: Case) -> int:
     return next(i for i, line in enumerate(lines) if i >= start and case.line_of in line) + 1
 
 
+@pytest.mark.process
 def test_the_unbroken_project_passes_every_level(small_project: Path) -> None:
     for level in LEVELS:
         sample = ["--sample-rows", "10"] if level == "build" else []
@@ -113,6 +114,7 @@ def test_the_unbroken_project_passes_every_level(small_project: Path) -> None:
         assert report["summary"]["model"]["ok"] == 3 and report["summary"]["model"]["disabled"] == 1
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", CASES)
 def test_a_broken_project_is_reported_in_every_format(name: str, small_project: Path, tmp_path: Path) -> None:
     case = CASES[name]
@@ -157,12 +159,14 @@ def test_a_broken_project_is_reported_in_every_format(name: str, small_project: 
         assert result.returncode == 0, f"{LEVELS[below]} should not catch a {name}: {result.stdout}"
 
 
+@pytest.mark.process
 def test_json_output_is_the_only_thing_on_stdout(small_project: Path) -> None:
     result = run(small_project, "--level", "compile", "--format", "json", GITHUB_ACTIONS="true")
     assert result.returncode == 0
     json.loads(result.stdout)  # would raise on anything else
 
 
+@pytest.mark.process
 def test_semantic_needs_the_snapshot(small_project: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(small_project, project)
@@ -176,16 +180,19 @@ def test_semantic_needs_the_snapshot(small_project: Path, tmp_path: Path) -> Non
     )
 
 
+@pytest.mark.process
 def test_sample_rows_need_the_build_level(small_project: Path) -> None:
     result = run(small_project, "--level", "semantic", "--sample-rows", "5")
     assert result.returncode == 2 and "only applies to --level build" in result.stderr
 
 
+@pytest.mark.process
 def test_an_unknown_profile_output_is_bad_input(small_project: Path) -> None:
     result = run(small_project, "--target", "redshift")
     assert result.returncode == 2 and "no output 'redshift'" in result.stderr
 
 
+@pytest.mark.process
 def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(small_project, project)
@@ -196,6 +203,7 @@ def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> Non
     assert list((project / "target").glob("datamigrate_validate_*.duckdb")) == [kept]
 
 
+@pytest.mark.process
 @pytest.mark.postgres
 def test_postgres_build_keeps_its_schema_only_when_asked(
     small_project: Path, tmp_path: Path, validate_schemas
@@ -224,6 +232,7 @@ def test_postgres_build_keeps_its_schema_only_when_asked(
     connection.close()
 
 
+@pytest.mark.process
 def test_an_unreachable_postgres_is_one_line_without_the_password(small_project: Path) -> None:
     import socket
 
@@ -243,6 +252,7 @@ def test_an_unreachable_postgres_is_one_line_without_the_password(small_project:
     assert secret not in result.stdout + result.stderr
 
 
+@pytest.mark.process
 def test_compile_needs_no_warehouse_even_for_incremental_models(tmp_path: Path) -> None:
     import socket
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
-from . import __version__
 from .generate.graph import run_pipeline
 from .generate.state import GenerateOptions
 from .model.catalog import Catalog, SourceRef
@@ -24,6 +23,7 @@ from .model.issues import Severity, worst
 from .model.results import ObjectResult, Status
 from .targets import get_target
 from .tsql.blocks import tokens as tsql_tokens
+from .version import __version__
 
 ASSESSMENT_VERSION = 1
 

@@ -1,6 +1,6 @@
 """What a staging model's casts change: DM1xx issues of a table's columns on a target.
 
-A staging model casts every column to the target type of `targets.py`'s map. Most casts keep the
+A staging model casts every column to the target type of its target's type map (`targets/`). Most casts keep the
 values' meaning; the ones below do not, and the report says so on the table.
 """
 
@@ -14,8 +14,6 @@ KEPT_AS_TEXT = frozenset({"sql_variant", "hierarchyid", "geography", "geometry",
 """SQL Server types that are not text, but become text where the target has no such type (DM101)."""
 TEXT_TYPES = frozenset({"varchar", "nvarchar", "char", "text", "string"})
 """Target type names (without a length) that hold text."""
-KEEPS_OFFSET = frozenset({"timestamp_tz", "datetimeoffset"})
-"""Target types that keep a datetimeoffset's own offset; the others keep only the instant (DM102)."""
 
 
 def type_issues(table: Table, target: Target) -> list[Issue]:
@@ -36,7 +34,7 @@ def type_issues(table: Table, target: Target) -> list[Issue]:
             )
         elif column.data_type in KEPT_AS_TEXT and base in TEXT_TYPES:
             issues.append(Issue("DM101", f"column {column.name}: {column.data_type} becomes {becomes}"))
-        elif column.data_type == "datetimeoffset" and base not in KEEPS_OFFSET:
+        elif column.data_type == "datetimeoffset" and base not in target.offset_types:
             issues.append(
                 Issue(
                     "DM102",

@@ -167,7 +167,7 @@ def convert_view(
     result.errors, result.warnings = flagged.errors, flagged.warnings
     if result.errors:
         return result
-    for issue in semantics.rewrite(qualified, target.dialect):
+    for issue in semantics.rewrite(qualified, target):
         issue = Issue(issue.code, issue.message, _absolute(issue.line, first_line))
         (result.errors if issue.severity == Severity.ERROR else result.warnings).append(issue)
     if result.errors:
@@ -370,7 +370,7 @@ def _target_types(tree: exp.Expression, target: Target) -> None:
 
 def _rollup_syntax(tree: exp.Expression, target: Target) -> None:
     """`GROUP BY a, b WITH ROLLUP` (T-SQL only) -> `GROUP BY ROLLUP (a, b)` (also CUBE)."""
-    if target.dialect == "tsql":
+    if target.tsql_native:
         return
     for group in tree.find_all(exp.Group):
         for kind, node in (("rollup", exp.Rollup), ("cube", exp.Cube)):

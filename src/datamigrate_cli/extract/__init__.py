@@ -1,6 +1,6 @@
 """extract: a SQL Server database (scripts, or a live server) -> the Catalog."""
 
-from .scripts.grammar import ExtractSummary, extract_scripts
+from .scripts import ExtractSummary, extract_scripts
 from .server.connect import extract_server
 from .server.settings import PASSWORD_VARIABLE, Secret, ServerSettings, password_from, resolve_settings
 

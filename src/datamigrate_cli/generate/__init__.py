@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
 from ..convert.naming import snake_case
 from ..model.catalog import Catalog
 from ..model.results import ObjectResult
@@ -13,6 +12,7 @@ from ..project.report import summary
 from ..project.writer import WriteResult
 from ..runtime.cycle_collector import collector_paused
 from ..targets import get_target
+from ..version import __version__
 from .graph import run_pipeline
 from .llm import LLMClient
 from .state import GenerateOptions

@@ -13,12 +13,30 @@ import tempfile
 from enum import StrEnum
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT_VERSION = 1
+
+# Numbers and type names as SQL Server bounds them: a snapshot holding anything else is refused.
+_INT32 = 2**31 - 1
+Length = Annotated[int, Field(ge=-1, le=_INT32)]
+"""Characters or bytes; -1 is MAX."""
+Digits = Annotated[int, Field(ge=0, le=255)]
+"""Precision or scale (SQL Server's largest is 53, for float; an unknown type may say more)."""
+Line = Annotated[int, Field(ge=0, le=_INT32)]
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Decimal38 = Annotated[int, Field(ge=-(10**38) + 1, le=10**38 - 1)]
+"""An identity seed or a sequence value: up to decimal(38, 0)."""
+TypeName = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z_#@][A-Za-z0-9_#@$ .]{0,127}(\( *(?:[Mm][Aa][Xx]|-?[0-9]{1,10}) *(?:, *[0-9]{1,10} *)?\))?$"
+    ),
+]
+"""A type's name, with its size when it has one: `nvarchar`, `decimal(12,2)`, `varchar(max)`."""
 
 
 class CatalogFormatError(ValueError):
@@ -70,7 +88,7 @@ class SourceRef(_Model):
     """Where an object came from: a script file and the line its statement starts on."""
 
     file: str
-    line: int
+    line: Line
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
@@ -93,20 +111,20 @@ class ObjectName(_Model):
 
 
 class Identity(_Model):
-    seed: int = 1
-    increment: int = 1
+    seed: Decimal38 = 1
+    increment: Decimal38 = 1
 
 
 class Column(_Model):
     name: str
-    data_type: str
+    data_type: TypeName
     """The SQL Server base type in lower case (user-defined types resolved): int, nvarchar, money..."""
     user_type: str | None = None
     """The user-defined type the column was declared with, when it was one (pubs: id, tid)."""
-    max_length: int | None = None
+    max_length: Length | None = None
     """Length in characters for character types, bytes for binary types; -1 means MAX."""
-    precision: int | None = None
-    scale: int | None = None
+    precision: Digits | None = None
+    scale: Digits | None = None
     nullable: bool = True
     identity: Identity | None = None
     default: str | None = None
@@ -164,7 +182,7 @@ class Table(_Model):
     indexes: tuple[Index, ...] = ()
     description: str | None = None
     properties: dict[str, str] = {}
-    row_count: int | None = None
+    row_count: Count | None = None
     source: SourceRef | None = None
 
     def column(self, name: str) -> Column | None:
@@ -192,7 +210,7 @@ class RoutineKind(StrEnum):
 
 class Parameter(_Model):
     name: str
-    data_type: str
+    data_type: TypeName
     default: str | None = None
     output: bool = False
 
@@ -219,19 +237,19 @@ class Trigger(_Model):
 
 class UserType(_Model):
     name: ObjectName
-    base_type: str
-    max_length: int | None = None
-    precision: int | None = None
-    scale: int | None = None
+    base_type: TypeName
+    max_length: Length | None = None
+    precision: Digits | None = None
+    scale: Digits | None = None
     nullable: bool = True
     source: SourceRef | None = None
 
 
 class Sequence(_Model):
     name: ObjectName
-    data_type: str = "bigint"
-    start: int | None = None
-    increment: int | None = None
+    data_type: TypeName = "bigint"
+    start: Decimal38 | None = None
+    increment: Decimal38 | None = None
     source: SourceRef | None = None
 
 
@@ -310,33 +328,63 @@ def _dumps_utf8(catalog: Catalog) -> bytes:
 
 
 def loads(text: str, where: str = "snapshot") -> Catalog:
-    """Read a snapshot. Raises CatalogFormatError naming the file, the place and the problem."""
+    """Read a snapshot. Raises CatalogFormatError naming the file, the place and the problem.
+
+    A snapshot may come from anywhere (a ticket, another team's repository): it is validated strictly,
+    as JSON (no `true` where a number belongs, numbers within SQL Server's own limits, type names that
+    are type names), and nothing in it can crash the reader: deep nesting, a lone surrogate and
+    huge numbers are each one line naming the field.
+    """
+    try:
+        catalog = Catalog.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise _format_error(text, where, exc) from None
+    if "format_version" not in catalog.model_fields_set:
+        raise CatalogFormatError(f"{where}: not a datamigrate snapshot (no format_version at the top)")
+    if catalog.format_version != FORMAT_VERSION:
+        raise _version_error(where, catalog.format_version)
+    return catalog
+
+
+def _format_error(text: str, where: str, exc: ValidationError) -> CatalogFormatError:
+    """The one line that says what is wrong with a snapshot the strict reader refused."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CatalogFormatError(
-            f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
+    except json.JSONDecodeError as decode:
+        return CatalogFormatError(
+            f"{where}:{decode.lineno}:{decode.colno}: not valid JSON ({decode.msg}); "
             "the file may be truncated or hand-edited: run `datamigrate extract` again"
-        ) from None
-    if not isinstance(data, dict) or "format_version" not in data:
-        raise CatalogFormatError(f"{where}: not a datamigrate snapshot (no format_version at the top)")
-    version = data["format_version"]
-    if version != FORMAT_VERSION:
-        newer = isinstance(version, int) and version > FORMAT_VERSION
-        hint = "upgrade datamigrate" if newer else "run `datamigrate extract` again"
-        raise CatalogFormatError(
-            f"{where}: snapshot format_version {version!r} is not supported "
-            f"(this datamigrate reads version {FORMAT_VERSION}): {hint}"
         )
-    try:
-        return Catalog.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
-        raise CatalogFormatError(
-            f"{where}: invalid snapshot at {path}: {first['msg']} "
-            f"({exc.error_count()} problem(s)); run `datamigrate extract` again"
-        ) from None
+    except RecursionError:
+        return CatalogFormatError(f"{where}: not a datamigrate snapshot (its JSON is nested too deeply)")
+    if not isinstance(data, dict) or "format_version" not in data:
+        return CatalogFormatError(f"{where}: not a datamigrate snapshot (no format_version at the top)")
+    version = data["format_version"]
+    if type(version) is not int or version != FORMAT_VERSION:
+        return _version_error(where, version)
+    first = exc.errors()[0]
+    if first["type"] == "json_invalid":  # valid for Python's reader, not for a strict one
+        return CatalogFormatError(
+            f"{where}: not valid JSON text ({first['msg']}; a lone surrogate escape, or nesting too deep); "
+            "run `datamigrate extract` again"
+        )
+    path = ".".join(str(p) for p in first["loc"])
+    problem = first["msg"]
+    if first["type"] == "string_pattern_mismatch":  # the pattern itself would say nothing to a person
+        problem = f"{json.dumps(first['input'])[:80]} is not a type name"
+    return CatalogFormatError(
+        f"{where}: invalid snapshot at {path}: {problem} "
+        f"({exc.error_count()} problem(s)); run `datamigrate extract` again"
+    )
+
+
+def _version_error(where: str, version: object) -> CatalogFormatError:
+    newer = type(version) is int and version > FORMAT_VERSION
+    hint = "upgrade datamigrate" if newer else "run `datamigrate extract` again"
+    return CatalogFormatError(
+        f"{where}: snapshot format_version {json.dumps(version)} is not supported "
+        f"(this datamigrate reads version {FORMAT_VERSION}): {hint}"
+    )
 
 
 def read_snapshot(path: Path) -> Catalog:

@@ -60,7 +60,7 @@ def check_models(
         sql = node.get("compiled_code")
         if not sql:
             continue
-        finding, columns = _check(sql, relations, target.dialect)
+        finding, columns = _check(sql, relations, target)
         if finding is not None:
             findings[unique_id] = finding
         relations[_key(node["schema"], node.get("alias") or node["name"])] = columns
@@ -68,8 +68,9 @@ def check_models(
 
 
 def _check(
-    sql: str, relations: dict[tuple[str, str], Columns], dialect: str
+    sql: str, relations: dict[tuple[str, str], Columns], target: Target
 ) -> tuple[Finding | None, Columns]:
+    dialect = target.dialect
     tree = parse_compiled(sql, dialect)
     if isinstance(tree, Finding):
         return tree, {}
@@ -98,7 +99,7 @@ def _check(
         return Finding(f"semantic check skipped: {str(exc).splitlines()[0]}", warning=True), outputs
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
     outputs = {select.alias_or_name: _type_sql(select.type, dialect) for select in typed.selects}
-    return _type_clash(typed, dialect), outputs
+    return _type_clash(typed, target), outputs
 
 
 def parse_compiled(sql: str, dialect: str) -> exp.Expression | Finding:
@@ -139,15 +140,16 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _ARITHMETIC = (exp.Mul, exp.Div, exp.Mod)
 
 
-def _type_clash(tree: exp.Expression, dialect: str) -> Finding | None:
+def _type_clash(tree: exp.Expression, target: Target) -> Finding | None:
     """Comparisons and arithmetic between types no target converts implicitly (text vs number...)."""
+    dialect = target.dialect
     for node in tree.find_all(*_COMPARISONS, *_ARITHMETIC, exp.Add, exp.Sub):
         left, right = node.left, node.right
         classes = (_class(left.type), _class(right.type))
         if any(isinstance(side, (exp.Literal, exp.Null, exp.Placeholder)) for side in (left, right)):
             number_literal = any(isinstance(side, exp.Literal) and side.is_number for side in (left, right))
-            if not (dialect == "postgres" and number_literal and {"boolean", "text"} & set(classes)):
-                continue  # a literal converts implicitly, except a number on PostgreSQL (`flag = 0`)
+            if not (target.strict_number_literals and number_literal and {"boolean", "text"} & set(classes)):
+                continue  # a literal converts implicitly, except a number where the target is strict
         if None in classes or classes[0] == classes[1]:
             continue
         if isinstance(node, (exp.Add, exp.Sub)) and "temporal" in classes and "number" in classes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +19,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..convert.semantics import like_to_regex
 from ..model.catalog import Catalog, ForeignKey, Table
 from ..model.errors import DbtError, InputError
 from ..targets import Target
+from ..tsql.patterns import like_to_regex
 from .sample import sample_rows
 from .semantic_check import source_type
 
@@ -38,6 +39,8 @@ class Warehouse(ABC):
     """A place to build in: a DB-API connection, the names of source tables there, and the
     environment variables and dbt vars that point the project's profile at the same place."""
 
+    placeholder: str
+    """The parameter marker of its DB-API driver."""
     target: Target
     env: dict[str, str]
     """Environment variables that point the project's profile at this warehouse."""
@@ -71,10 +74,9 @@ class Warehouse(ABC):
             for table in catalog.tables:
                 cursor.execute(self.create_table(table))
             if rows_per_table > 0:
-                marker = "?" if self.target.name == "duckdb" else "%s"
                 for sample in sample_rows(catalog, rows_per_table):
                     columns = ", ".join(_quote(name) for name in sample.columns)
-                    placeholders = ", ".join([marker] * len(sample.columns))
+                    placeholders = ", ".join([self.placeholder] * len(sample.columns))
                     insert = f"insert into {self.relation(sample.table)} ({columns}) values ({placeholders})"
                     if sample.rows and not self._try(cursor, insert, sample.rows):
                         cursor.execute(f"delete from {self.relation(sample.table)}")  # not half-filled
@@ -153,6 +155,8 @@ class Warehouse(ABC):
 
 
 class DuckDBWarehouse(Warehouse):
+    placeholder = "?"
+
     def __init__(self, project: Path, target: Target, keep: bool) -> None:
         self.target = target
         # A new file each run: DuckDB keeps a file it has opened in this process, even once deleted.
@@ -182,6 +186,8 @@ class DuckDBWarehouse(Warehouse):
 
 
 class PostgresWarehouse(Warehouse):
+    placeholder = "%s"
+
     def __init__(self, target: Target, keep: bool) -> None:
         self.target = target
         self.keep = keep
@@ -231,12 +237,20 @@ class PostgresWarehouse(Warehouse):
             connection.close()
 
 
+_WAREHOUSES: dict[str, Callable[[Path, Target, bool], Warehouse]] = {
+    "duckdb": DuckDBWarehouse,
+    "postgres": lambda project, target, keep: PostgresWarehouse(target, keep),
+}
+"""dbt adapter -> the throwaway warehouse a build runs in (a target whose adapter has none cannot build)."""
+
+
 def open_warehouse(project: Path, target: Target, keep: bool) -> Warehouse:
-    """The throwaway warehouse for a build of `project` on `target` (duckdb or postgres)."""
-    if target.name == "duckdb":
-        return DuckDBWarehouse(project, target, keep)
-    if target.name == "postgres":
-        return PostgresWarehouse(target, keep)
+    """The throwaway warehouse for a build of `project` on `target` (duckdb or postgres).
+
+    Raises InputError for a target datamigrate cannot build on."""
+    warehouse = _WAREHOUSES.get(target.adapter)
+    if warehouse is not None:
+        return warehouse(project, target, keep)
     raise InputError(f"--level build runs on duckdb or postgres, not {target.name}; use --level semantic")
 
 

@@ -5,7 +5,7 @@ plain mappings of column name to value, so `catalog_from_rows` is a pure functio
 extractor feeds it from pyodbc, the tests from a fake connection.
 
 Where the server and a script say the same thing differently, the rows are read the way the script
-reader (ddl.py) reads a script as SQL Server Management Studio writes it, so both give one Catalog:
+reader (extract/scripts) reads a script as SQL Server Management Studio writes it, so both give one Catalog:
 sizes only for the types that take one in DDL (nvarchar lengths in characters, -1 for MAX), no
 collation when it is the database's, no name for a constraint SQL Server named itself, module text
 from its CREATE on (comments before it and line-end style dropped), module headers read by the script
@@ -45,7 +45,7 @@ from ...model.catalog import (
     View,
 )
 from ...model.errors import InputError
-from ..scripts.grammar import DEFAULT_SCHEMA, read_module
+from ..scripts import DEFAULT_SCHEMA, read_module
 
 Row = Mapping[str, Any]
 
@@ -228,10 +228,10 @@ def _like(glob: str) -> str:
 # --------------------------------------------------------------------- rows -> Catalog
 def catalog_from_rows(rows: Mapping[str, Rows[Row]]) -> Catalog:
     """Build the Catalog from the rows of every query in QUERIES (keyed by query name)."""
-    return _Reader(rows).catalog()
+    return _RowReader(rows).catalog()
 
 
-class _Reader:
+class _RowReader:
     def __init__(self, rows: Mapping[str, Rows[Row]]) -> None:
         self.rows = rows
         self.info = rows["server_info"][0]

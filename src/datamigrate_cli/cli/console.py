@@ -1,0 +1,105 @@
+"""The terminal: the two Rich consoles, progress on stderr, and errors turned into one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from typer.exceptions import TyperException
+
+from ..model.errors import DatamigrateError, ExitCode
+
+if TYPE_CHECKING:
+    from ..validate import Level
+
+out = Console(soft_wrap=True)
+"""What a command produced: stdout."""
+err = Console(stderr=True, soft_wrap=True)
+"""Progress, warnings and errors: stderr, so that piped JSON stays clean."""
+
+_tracebacks = {"shown": False}
+"""Set by --debug, read when an error ends the run."""
+
+INTERNAL_ERROR = 70
+"""The exit code of a bug: an exception that is not one of ours (EX_SOFTWARE)."""
+INTERRUPTED = 130
+
+
+def show_tracebacks(shown: bool) -> None:
+    """Whether an error that ends the run also prints its traceback (--debug)."""
+    _tracebacks["shown"] = shown
+
+
+@contextmanager
+def file_progress(label: str) -> Iterator[Callable[[Path], None]]:
+    """A spinner on stderr naming the file being read; yields the callback that names the next file."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
+        task = progress.add_task(label)
+        yield lambda path: progress.update(task, description=f"{label}: {path.name}")
+
+
+@contextmanager
+def dbt_progress(level: Level, shown: bool) -> Iterator[Callable[[str, str], None] | None]:
+    """A progress bar on stderr that follows dbt node by node; yields its callback, or None (no bar)
+    when it is not `shown` or stderr is not a terminal."""
+    if not shown or not err.is_terminal:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("dbt {task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(level.value, total=None)
+
+        def finished(name: str, status: str) -> None:
+            progress.update(task, advance=1, description=f"{level.value}: {name} {status}")
+
+        yield finished
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A status line on stderr while the generation pipeline runs, gone when it ends.
+
+    Drawn once, not animated: rich animates with a thread, and while another thread runs,
+    generation does not fork the second process that halves its time (see runtime/second_process.py).
+    """
+    with Live(f"{message}...", console=err, auto_refresh=False, transient=True):
+        yield
+
+
+def run(app: typer.Typer) -> NoReturn:
+    """Run `app`, turning our errors into one line on stderr and an exit code; never returns."""
+    try:
+        code = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
+    except DatamigrateError as exc:
+        fail(f"error: {exc.message}", exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except TyperException as exc:  # bad usage: unknown option, missing argument
+        exc.show(file=sys.stderr)
+        sys.exit(ExitCode.BAD_INPUT)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(INTERRUPTED)
+    except Exception as exc:
+        fail(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            INTERNAL_ERROR,
+        )
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """End the run with `message` on stderr (after the traceback of the error being handled, with --debug)."""
+    if _tracebacks["shown"]:
+        err.print_exception()
+    err.print(message, markup=False, highlight=False)
+    sys.exit(int(code))
