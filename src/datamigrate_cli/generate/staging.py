@@ -7,6 +7,7 @@ while the views convert; it renders the files' text there, so that this process 
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 import sqlglot
@@ -17,6 +18,7 @@ from ..convert.casts import type_issues
 from ..convert.naming import RESERVED
 from ..model.catalog import Catalog, Table
 from ..model.results import ObjectResult, status_for
+from ..project.escape import Sql, inert, quoted_inside
 from ..project.files import (
     FileKind,
     ModelFile,
@@ -63,7 +65,7 @@ def staging_files(
             path,
             FileKind.SOURCES,
             origin,
-            {"version": 2, "sources": [_source_entry(source_name, entries, schema_description)]},
+            {"version": 2, "sources": [_source_entry(source_name, entries, schema_description, target)]},
         )
         path = f"{folder}/_{source_name}__models.yml"
         files[path] = properties_file(
@@ -80,7 +82,7 @@ def staging_files(
 def _staging_column(column: ColumnPlan, target: Target) -> StagingColumn:
     quoted = _column_sql(column.original, target.dialect)
     expression = f"cast({quoted} as {column.target_type})" if column.target_type else quoted
-    return StagingColumn(expression, _identifier_sql(column.name, target.dialect))
+    return StagingColumn(Sql(inert(expression)), Sql(inert(_identifier_sql(column.name, target.dialect))))
 
 
 @cache
@@ -94,14 +96,19 @@ def _identifier_sql(name: str, dialect: str) -> str:
     return exp.to_identifier(name, quoted=name in RESERVED).sql(dialect=dialect)
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _source_entry(
-    source_name: str, entries: list[tuple[Table, StagingPlan]], description: str | None
+    source_name: str, entries: list[tuple[Table, StagingPlan]], description: str | None, target: Target
 ) -> dict:
+    """A source: one SQL Server schema. dbt quotes its names without escaping them, so a name that
+    holds the target's quote character is given with that character already escaped."""
     tables = []
     for table, staging in entries:
         entry: dict = {"name": staging.source_table}
         if staging.source_table != table.name.name:
-            entry["identifier"] = table.name.name
+            entry["identifier"] = quoted_inside(table.name.name, target.dialect)
         if table.description:
             entry["description"] = table.description
         entry["columns"] = [
@@ -109,10 +116,12 @@ def _source_entry(
             for column in table.columns
         ]
         tables.append(entry)
-    source: dict = {"name": source_name, "schema": entries[0][0].name.schema_}
+    schema = entries[0][0].name.schema_
+    plain = _PLAIN_NAME.fullmatch(schema) is not None  # written as it is, unquoted, as dbt users expect
+    source: dict = {"name": source_name, "schema": schema if plain else quoted_inside(schema, target.dialect)}
     if description:
         source["description"] = description
-    source["quoting"] = {"database": False, "schema": False, "identifier": True}
+    source["quoting"] = {"database": False, "schema": not plain, "identifier": True}
     source["tables"] = tables
     return source
 
