@@ -72,7 +72,7 @@ def staging_files(
             path,
             FileKind.PROPERTIES,
             origin,
-            {"version": 2, "models": [_model_entry(t, s, staging_by_table) for t, s in entries]},
+            {"version": 2, "models": [_model_entry(t, s, staging_by_table, target) for t, s in entries]},
         )
     for file in files.values():
         file.text  # noqa: B018  rendered here: this may be the second process, working for the first
@@ -126,9 +126,15 @@ def _source_entry(
     return source
 
 
-def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str, StagingPlan]) -> dict:
-    """A staging model's YAML entry: its docs, and the data tests its table's constraints imply."""
+def _model_entry(
+    table: Table, staging: StagingPlan, staging_by_table: dict[str, StagingPlan], target: Target
+) -> dict:
+    """A staging model's YAML entry: its docs, and the data tests its table's constraints imply.
+
+    A column named with a reserved word (`order`, `group`) is quoted wherever a test names it: `quote:
+    true` for dbt's own column tests, the quoted identifier in the arguments of the others."""
     names = {c.original.lower(): c.name for c in staging.columns}
+    quoted = {c.name: _quoted(c.name, target.dialect) for c in staging.columns}
     column_tests: dict[str, list] = {c.name: [] for c in staging.columns}
     model_tests: list[dict] = []
 
@@ -139,8 +145,9 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
         if len(staged) == 1:
             _add_once(column_tests[staged[0]], "unique")
         else:
+            combination = [quoted[name] for name in staged]
             model_tests.append(
-                {"datamigrate_unique_combination": {"arguments": {"combination_of_columns": staged}}}
+                {"datamigrate_unique_combination": {"arguments": {"combination_of_columns": combination}}}
             )
 
     if table.primary_key:
@@ -160,7 +167,7 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
         parent = staging_by_table.get(fk.referenced.key)
         if parent is None or len(fk.columns) != len(fk.referenced_columns):
             continue
-        parent_names = {c.original.lower(): c.name for c in parent.columns}
+        parent_names = {c.original.lower(): _quoted(c.name, target.dialect) for c in parent.columns}
         child = [names.get(c.lower()) for c in fk.columns]
         fields = [parent_names.get(c.lower()) for c in fk.referenced_columns]
         if None in child or None in fields:
@@ -171,9 +178,14 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
                 column_tests[child[0]], {"relationships": {"arguments": {"to": to, "field": fields[0]}}}
             )
         else:
+            columns = [quoted[name] for name in child]
             _add_once(
                 model_tests,
-                {"datamigrate_relationships": {"arguments": {"columns": child, "to": to, "fields": fields}}},
+                {
+                    "datamigrate_relationships": {
+                        "arguments": {"columns": columns, "to": to, "fields": fields}
+                    }
+                },
             )
     for check in table.checks:
         accepted = _accepted_values(check.expression, table)
@@ -192,6 +204,8 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
     columns = []
     for plan_column in staging.columns:
         item: dict = {"name": plan_column.name}
+        if plan_column.name in RESERVED:
+            item["quote"] = True
         if plan_column.description:
             item["description"] = plan_column.description
         if column_tests[plan_column.name]:
@@ -199,6 +213,11 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
         columns.append(item)
     entry["columns"] = columns
     return entry
+
+
+@cache
+def _quoted(name: str, dialect: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect=dialect) if name in RESERVED else name
 
 
 def _add_once(tests: list, test: str | dict) -> None:

@@ -21,6 +21,7 @@ from sqlglot.schema import MappingSchema
 from ..model.catalog import Catalog, Column, Table
 from ..project.escape import unquoted_inside
 from ..targets import Target, target_type
+from .names import validation_table
 
 Columns = dict[str, str]
 """Lower-case column name -> type (SQL in the target dialect; "" when unknown)."""
@@ -55,7 +56,7 @@ def check_models(
         columns = {column.name.lower(): _type_name(table, column, target) for column in table.columns}
         relations[_key(schema, identifier)] = columns
         if validate_schema:
-            relations[_key(validate_schema, f"{schema}__{identifier}")] = columns
+            relations[_key(validate_schema, validation_table(schema, identifier, target.dialect))] = columns
 
     models = {
         unique_id: node
