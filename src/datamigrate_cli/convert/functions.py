@@ -21,7 +21,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from ..model.catalog import Column, Routine, RoutineKind, View
 from ..model.issues import Issue, Severity
-from ..project.jinja import escape_jinja
+from ..project.escape import inert
 from ..targets import Target, target_type
 from . import semantics
 from .naming import snake_case
@@ -131,9 +131,7 @@ def function_as_macro(routine: Routine, target: Target) -> Macro | Issue:
         if errors:  # its line is in the RETURN expression, not the script: dropped
             return Issue(errors[0].code, errors[0].message)
     returned = exp.cast(typed.selects[0].unalias(), _returned_type(found.group("type"), target))
-    sql = escape_jinja(
-        returned.sql(dialect=target.dialect)
-    )  # converted to the declared type, as SQL Server does
+    sql = inert(returned.sql(dialect=target.dialect))  # converted to the declared type, as SQL Server does
     for parameter in names.values():
         sql = re.sub(rf'"?p"?\."?dm_arg_{parameter}(?!\w)"?', f"({{{{ {parameter} }}}})", sql)
     name = f"{snake_case(routine.name.schema_)}__{snake_case(routine.name.name)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import cache
@@ -35,16 +36,47 @@ def snake_case(name: str) -> str:
     return snake
 
 
-class NameSpace:
-    """Hands out snake_case names that are unique within one scope (a model, a project)."""
+MAX_LENGTH = 63
+"""The longest name a model or a column gets: PostgreSQL's identifier limit (Snowflake's and DuckDB's
+are larger), so that a name never gets cut by the warehouse into another one."""
 
-    def __init__(self, taken: set[str] | None = None) -> None:
+DEVICE_NAMES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))]
+)
+"""Names Windows reserves for devices: no file or folder may be called that, whatever its extension."""
+
+
+class NameSpace:
+    """Hands out snake_case names that are unique within one scope (a model, a project).
+
+    The rule, for any two originals however they differ: the first keeps its snake_case name, the next
+    one with the same name gets `_2`, then `_3`; a name longer than MAX_LENGTH keeps its beginning and
+    ends with a hash of the whole original, so it stays unique and the same from run to run.
+    """
+
+    def __init__(self, taken: set[str] | frozenset[str] | None = None) -> None:
         self._taken: set[str] = set(taken or ())
 
     def claim(self, original: str, prefix: str = "") -> str:
-        base = prefix + snake_case(original)
+        base = _fit(prefix + snake_case(original), original)
         name, number = base, 2
         while name in self._taken:
-            name, number = f"{base}_{number}", number + 1
+            suffix = f"_{number}"
+            name, number = _fit(base, original, len(suffix)) + suffix, number + 1
         self._taken.add(name)
         return name
+
+
+def _fit(name: str, original: str, room: int = 0) -> str:
+    """`name`, shortened to leave `room` characters under MAX_LENGTH, with a hash of `original`."""
+    if len(name) + room <= MAX_LENGTH:
+        return name
+    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return name[: MAX_LENGTH - room - len(digest) - 1] + "_" + digest
+
+
+def schema_folder(schema: str) -> str:
+    """The folder a schema's models are written in (`models/marts/<folder>`): its snake_case name, never
+    a device name and never longer than MAX_LENGTH. Two schemas may share one: model names are unique."""
+    folder = _fit(snake_case(schema), schema)
+    return f"{folder}_" if folder in DEVICE_NAMES else folder

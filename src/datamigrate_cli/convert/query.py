@@ -24,7 +24,7 @@ from sqlglot.schema import MappingSchema, normalize_name
 
 from ..model.catalog import Column, ObjectName, View
 from ..model.issues import Issue, Severity
-from ..project.jinja import escape_jinja, jinja_string
+from ..project.escape import inert, jinja_string
 from ..targets import Target
 from . import semantics
 from .naming import RESERVED, NameSpace
@@ -188,7 +188,7 @@ def convert_view(
             Issue("DM214", f"the converted SQL does not parse as {target.dialect}: {error_line(exc)}")
         )
         return result
-    sql = escape_jinja(sql)
+    sql = inert(sql)
     for placeholder, model in placeholders.items():
         sql = sql.replace(f'"{placeholder}"', placeholder).replace(placeholder, f"{{{{ ref('{model}') }}}}")
     for marker, call in markers.items():

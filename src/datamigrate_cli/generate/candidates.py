@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ..convert.naming import NameSpace, snake_case
+from ..convert.naming import NameSpace, schema_folder, snake_case
 from ..convert.query import Relation
 from ..model.catalog import RoutineKind, SourceRef
 from ..model.issues import Issue
@@ -118,7 +118,7 @@ def view_candidates(rules: Rules) -> list[Candidate]:
                 issues=tuple(conversion.errors or conversion.warnings),
                 readable=readable_models(view.definition, rules.conversion.relations, names, key),
                 model=model,
-                path=f"models/marts/{snake_case(view.name.schema_)}/{model}.sql",
+                path=f"models/marts/{schema_folder(view.name.schema_)}/{model}.sql",
                 source=view.source,
                 converted=conversion.sql is not None,
             )
@@ -150,7 +150,7 @@ def function_candidates(rules: Rules) -> list[Candidate]:
                     routine.definition, rules.conversion.relations, names, routine.name.key
                 ),
                 model=model,
-                path=f"models/marts/{snake_case(schema)}/{model}.sql",
+                path=f"models/marts/{schema_folder(schema)}/{model}.sql",
                 source=routine.source,
                 converted=False,
             )

@@ -12,7 +12,7 @@ from functools import partial
 from sqlglot import exp
 
 from ..convert.functions import function_as_macro, function_as_view
-from ..convert.naming import NameSpace, snake_case
+from ..convert.naming import DEVICE_NAMES, NameSpace, schema_folder, snake_case
 from ..convert.procedures import name_models
 from ..convert.query import (
     Relation,
@@ -121,18 +121,22 @@ def _parse(view: View) -> exp.Query | Issue:
 # ------------------------------------------------------------------------- plan
 def plan(catalog: Catalog, analysis: Analysis, target: Target) -> Plan:
     """Decide every model: names, paths, columns; the relations converted SQL may read."""
-    models = NameSpace()
+    models = NameSpace(DEVICE_NAMES)  # a model's name is its file's name
+    sources, source_names = {}, NameSpace(DEVICE_NAMES)  # a source's name is its folder's name
+    source_tables: dict[str, NameSpace] = {}
     staging: list[StagingPlan] = []
     relations: dict[str, Relation] = {}
     for table in catalog.tables:
-        source_name = snake_case(table.name.schema_)
+        if table.name.schema_ not in sources:
+            sources[table.name.schema_] = source_names.claim(table.name.schema_)
+        source_name = sources[table.name.schema_]
         model = models.claim(table.name.name, prefix=f"stg_{source_name}__")
         columns = _column_plans(table, target)
         staging.append(
             StagingPlan(
                 table=table.name,
                 source_name=source_name,
-                source_table=snake_case(table.name.name),
+                source_table=source_tables.setdefault(source_name, NameSpace()).claim(table.name.name),
                 model=model,
                 path=f"models/staging/{source_name}/{model}.sql",
                 columns=columns,
@@ -228,7 +232,7 @@ def render(
             "view" if view.name.key in catalog_views else "inline table function", str(view.name), view.source
         )
         model = planned.view_models[view.name.key]
-        folder = f"models/marts/{snake_case(view.name.schema_)}"
+        folder = f"models/marts/{schema_folder(view.name.schema_)}"
         path = f"{folder}/{model}.sql"
         converted = conversion.views[view.name.key]
         if converted.sql is None:

@@ -7,6 +7,7 @@ while the views convert; it renders the files' text there, so that this process 
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 import sqlglot
@@ -17,6 +18,7 @@ from ..convert.casts import type_issues
 from ..convert.naming import RESERVED
 from ..model.catalog import Catalog, Table
 from ..model.results import ObjectResult, status_for
+from ..project.escape import Sql, inert, quoted_inside
 from ..project.files import (
     FileKind,
     ModelFile,
@@ -67,14 +69,14 @@ def staging_files(
             path,
             FileKind.SOURCES,
             origin,
-            {"version": 2, "sources": [_source_entry(source_name, entries, schema_description)]},
+            {"version": 2, "sources": [_source_entry(source_name, entries, schema_description, target)]},
         )
         path = f"{folder}/_{source_name}__models.yml"
         files[path] = properties_file(
             path,
             FileKind.PROPERTIES,
             origin,
-            {"version": 2, "models": [_model_entry(t, s, staging_by_table) for t, s in entries]},
+            {"version": 2, "models": [_model_entry(t, s, staging_by_table, target) for t, s in entries]},
         )
     return files, objects  # the property files' text is their YAML under one comment: rendered when written
 
@@ -82,7 +84,7 @@ def staging_files(
 def _staging_column(column: ColumnPlan, target: Target) -> StagingColumn:
     quoted = _column_sql(column.original, target.dialect)
     expression = f"cast({quoted} as {column.target_type})" if column.target_type else quoted
-    return StagingColumn(expression, _identifier_sql(column.name, target.dialect))
+    return StagingColumn(Sql(inert(expression)), Sql(inert(_identifier_sql(column.name, target.dialect))))
 
 
 @cache
@@ -96,14 +98,19 @@ def _identifier_sql(name: str, dialect: str) -> str:
     return exp.to_identifier(name, quoted=name in RESERVED).sql(dialect=dialect)
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _source_entry(
-    source_name: str, entries: list[tuple[Table, StagingPlan]], description: str | None
+    source_name: str, entries: list[tuple[Table, StagingPlan]], description: str | None, target: Target
 ) -> dict:
+    """A source: one SQL Server schema. dbt quotes its names without escaping them, so a name that
+    holds the target's quote character is given with that character already escaped."""
     tables = []
     for table, staging in entries:
         entry: dict = {"name": staging.source_table}
         if staging.source_table != table.name.name:
-            entry["identifier"] = table.name.name
+            entry["identifier"] = quoted_inside(table.name.name, target.dialect)
         if table.description:
             entry["description"] = table.description
         entry["columns"] = [
@@ -111,17 +118,25 @@ def _source_entry(
             for column in table.columns
         ]
         tables.append(entry)
-    source: dict = {"name": source_name, "schema": entries[0][0].name.schema_}
+    schema = entries[0][0].name.schema_
+    plain = _PLAIN_NAME.fullmatch(schema) is not None  # written as it is, unquoted, as dbt users expect
+    source: dict = {"name": source_name, "schema": schema if plain else quoted_inside(schema, target.dialect)}
     if description:
         source["description"] = description
-    source["quoting"] = {"database": False, "schema": False, "identifier": True}
+    source["quoting"] = {"database": False, "schema": not plain, "identifier": True}
     source["tables"] = tables
     return source
 
 
-def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str, StagingPlan]) -> dict:
-    """A staging model's YAML entry: its docs, and the data tests its table's constraints imply."""
+def _model_entry(
+    table: Table, staging: StagingPlan, staging_by_table: dict[str, StagingPlan], target: Target
+) -> dict:
+    """A staging model's YAML entry: its docs, and the data tests its table's constraints imply.
+
+    A column named with a reserved word (`order`, `group`) is quoted wherever a test names it: `quote:
+    true` for dbt's own column tests, the quoted identifier in the arguments of the others."""
     names = {c.original.lower(): c.name for c in staging.columns}
+    quoted = {c.name: _quoted(c.name, target.dialect) for c in staging.columns}
     column_tests: dict[str, list] = {c.name: [] for c in staging.columns}
     model_tests: list[dict] = []
 
@@ -132,8 +147,9 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
         if len(staged) == 1:
             _add_once(column_tests[staged[0]], "unique")
         else:
+            combination = [quoted[name] for name in staged]
             model_tests.append(
-                {"datamigrate_unique_combination": {"arguments": {"combination_of_columns": staged}}}
+                {"datamigrate_unique_combination": {"arguments": {"combination_of_columns": combination}}}
             )
 
     if table.primary_key:
@@ -153,7 +169,7 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
         parent = staging_by_table.get(fk.referenced.key)
         if parent is None or len(fk.columns) != len(fk.referenced_columns):
             continue
-        parent_names = {c.original.lower(): c.name for c in parent.columns}
+        parent_names = {c.original.lower(): _quoted(c.name, target.dialect) for c in parent.columns}
         child = [names.get(c.lower()) for c in fk.columns]
         fields = [parent_names.get(c.lower()) for c in fk.referenced_columns]
         if None in child or None in fields:
@@ -164,9 +180,14 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
                 column_tests[child[0]], {"relationships": {"arguments": {"to": to, "field": fields[0]}}}
             )
         else:
+            columns = [quoted[name] for name in child]
             _add_once(
                 model_tests,
-                {"datamigrate_relationships": {"arguments": {"columns": child, "to": to, "fields": fields}}},
+                {
+                    "datamigrate_relationships": {
+                        "arguments": {"columns": columns, "to": to, "fields": fields}
+                    }
+                },
             )
     for check in table.checks:
         accepted = _accepted_values(check.expression, table)
@@ -185,6 +206,8 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
     columns = []
     for plan_column in staging.columns:
         item: dict = {"name": plan_column.name}
+        if plan_column.name in RESERVED:
+            item["quote"] = True
         if plan_column.description:
             item["description"] = plan_column.description
         if column_tests[plan_column.name]:
@@ -192,6 +215,11 @@ def _model_entry(table: Table, staging: StagingPlan, staging_by_table: dict[str,
         columns.append(item)
     entry["columns"] = columns
     return entry
+
+
+@cache
+def _quoted(name: str, dialect: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect=dialect) if name in RESERVED else name
 
 
 def _add_once(tests: list, test: str | dict) -> None:

@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import templates, yaml_text
+from .escape import Sql, inert_document, jinja_string, one_line
 
 if TYPE_CHECKING:
     from ..model.catalog import SourceRef
@@ -83,8 +84,9 @@ class PropertiesFile(_Rendered):
 
 
 def properties_file(path: str, kind: FileKind, origin: str, document: dict) -> PropertiesFile:
-    """The property file of `document`, a dict in the order it is written."""
-    return PropertiesFile(path, kind, origin, yaml_text.dump(document))
+    """The property file of `document`, a dict in the order it is written. dbt renders every string of
+    a property file (names, descriptions, test arguments): each one is written Jinja-inert."""
+    return PropertiesFile(path, kind, origin, yaml_text.dump(inert_document(document)))
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,10 @@ class StagingColumn(NamedTuple):
 def staging_sql(source_name: str, source_table: str, columns: tuple[StagingColumn, ...]) -> str:
     """A staging model's SQL: the source table's columns renamed and cast."""
     return templates.render(
-        "project/staging_select.sql.j2", source_name=source_name, source_table=source_table, columns=columns
+        "project/staging_select.sql.j2",
+        source_name=Sql(jinja_string(source_name)),
+        source_table=Sql(jinja_string(source_table)),
+        columns=columns,
     )
 
 
@@ -231,7 +236,7 @@ def render(file: ProjectFile) -> str:
     if isinstance(file, ModelFile):
         return _model(file)
     if isinstance(file, PropertiesFile):
-        return templates.render("project/properties.yml.j2", origin=file.origin, body=file.yaml.rstrip())
+        return templates.render("project/properties.yml.j2", origin=file.origin, body=Sql(file.yaml.rstrip()))
     if isinstance(file, ConfigFile):
         return templates.render(
             _CONFIG_TEMPLATES[file.kind],
@@ -247,20 +252,21 @@ def _model(model: ModelFile) -> str:
     if not model.enabled and model.original is not None:
         return templates.render(
             "project/disabled_model.sql.j2",
-            disabled_config=DISABLED_CONFIG,
+            disabled_config=Sql(DISABLED_CONFIG),
             kind=model.origin.kind,
             object=model.origin.name,
             source_ref=templates.where(model.origin.source),
             reasons=model.reasons,
-            # a comment nothing in the T-SQL can close
-            original=model.original.replace("*/", "* /").replace("{% endraw %}", "{ % endraw % }"),
+            # inside a comment and a raw block that nothing in the T-SQL can close: no `*/`, and no `{%`
+            # (whatever its spacing, an endraw tag starts with it)
+            original=Sql(model.original.replace("*/", "* /").replace("{%", "{ %")),
         )
     if isinstance(model.header, NotConvertedHeader):
         raise ValueError(f"{model.path}: a model with no SQL must be disabled, with its original T-SQL")
     text = _enabled_model(model, model.header)
     if model.enabled:
         return text
-    notes = "".join(f"-- datamigrate: disabled, {reason}\n" for reason in model.reasons)
+    notes = "".join(f"-- datamigrate: disabled, {one_line(str(reason))}\n" for reason in model.reasons)
     return f"{DISABLED_CONFIG}\n{notes}{text}"
 
 
@@ -273,7 +279,7 @@ def _enabled_model(model: ModelFile, header: ModelHeader) -> str:
             source_ref=source_ref,
             target=header.target,
             warnings=model.warnings,
-            sql=model.sql,
+            sql=Sql(model.sql),
         )
     if isinstance(header, ConvertedHeader):
         return templates.render(
@@ -282,7 +288,7 @@ def _enabled_model(model: ModelFile, header: ModelHeader) -> str:
             view=origin.name,
             source_ref=source_ref,
             warnings=model.warnings,
-            sql=model.sql,
+            sql=Sql(model.sql),
         )
     if isinstance(header, ProcedureHeader):
         return templates.render(
@@ -292,8 +298,8 @@ def _enabled_model(model: ModelFile, header: ModelHeader) -> str:
             lines=", ".join(str(line) for line in header.lines),
             warnings=model.warnings,
             variables=header.variables,
-            config=header.config,
-            sql=model.sql,
+            config=Sql(header.config),  # made of snake_case names and literals only
+            sql=Sql(model.sql),
         )
     return templates.render(
         "project/llm_model.sql.j2",
@@ -302,7 +308,7 @@ def _enabled_model(model: ModelFile, header: ModelHeader) -> str:
         author=header.author,
         source_ref=source_ref,
         repairs=header.repairs,
-        sql=model.sql,
+        sql=Sql(model.sql),  # a language model's SQL carries no Jinja but refs and vars (generate/llm.py)
     )
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from .escape import Sql, one_line
+
 if TYPE_CHECKING:
     from ..model.catalog import SourceRef
 
@@ -34,12 +36,26 @@ class _Loader(jinja2.BaseLoader):
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    """The templates' environment. Every value a template writes goes through `_finalize`: source text
+    comes out as `escape.one_line` (so dbt's Jinja sees no delimiter in it, and a comment ends where the
+    template ends it); only `escape.Sql`, text datamigrate made, is written as it is."""
+    environment = jinja2.Environment(
         loader=_Loader(),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        finalize=_finalize,
     )
+    environment.globals.update(
+        JINJA_OPEN=Sql("{{"), JINJA_CLOSE=Sql("}}"), BLOCK_OPEN=Sql("{%"), BLOCK_CLOSE=Sql("%}")
+    )
+    return environment
+
+
+def _finalize(value: object) -> str:
+    if isinstance(value, Sql):
+        return value
+    return one_line(str(value))
 
 
 def render(name: str, **context: object) -> str:

@@ -19,7 +19,9 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from ..model.catalog import Catalog, Column, Table
+from ..project.escape import unquoted_inside
 from ..targets import Target, target_type
+from .names import validation_table
 
 Columns = dict[str, str]
 """Lower-case column name -> type (SQL in the target dialect; "" when unknown)."""
@@ -41,13 +43,20 @@ def check_models(
     """Check every compiled model of a dbt manifest. Returns unique_id -> finding, for models with one."""
     relations: dict[tuple[str, str], Columns] = {}
     for source in manifest.get("sources", {}).values():
-        table = catalog.tables_by_key.get(f"{source['schema']}.{source['identifier']}".lower())
+        # dbt keeps a source's names as the project gives them: escaped for its quotes, when quoted
+        schema, identifier = (
+            unquoted_inside(source[part], target.dialect)
+            if source.get("quoting", {}).get(part)
+            else source[part]
+            for part in ("schema", "identifier")
+        )
+        table = catalog.tables_by_key.get(f"{schema}.{identifier}".lower())
         if table is None:
             continue
         columns = {column.name.lower(): _type_name(table, column, target) for column in table.columns}
-        relations[_key(source["schema"], source["identifier"])] = columns
+        relations[_key(schema, identifier)] = columns
         if validate_schema:
-            relations[_key(validate_schema, f"{source['schema']}__{source['identifier']}")] = columns
+            relations[_key(validate_schema, validation_table(schema, identifier, target.dialect))] = columns
 
     models = {
         unique_id: node

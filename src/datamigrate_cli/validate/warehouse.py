@@ -23,6 +23,7 @@ from ..model.catalog import Catalog, ForeignKey, Table
 from ..model.errors import DbtError, InputError
 from ..targets import Target
 from ..tsql.patterns import like_to_regex
+from .names import validation_table
 from .sample import sample_rows
 from .semantic_check import source_type
 
@@ -225,7 +226,8 @@ class PostgresWarehouse(Warehouse):
         self.created = True
 
     def relation(self, table: Table) -> str:
-        return f"{_quote(self.schema)}.{_quote(f'{table.name.schema_}__{table.name.name}')}"
+        name = validation_table(table.name.schema_, table.name.name, self.target.dialect)
+        return f"{_quote(self.schema)}.{_quote(name)}"
 
     def drop(self) -> None:
         if self.keep or not self.created:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..naming import NameSpace, snake_case
+from ..naming import NameSpace, schema_folder, snake_case
 from .plan import Materialization, ModelName, ProcedurePlan
 
 
@@ -26,7 +26,7 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
     for plan in sorted(plans, key=lambda p: p.routine.name.key):
         routine = plan.routine.name
         prefix = _schema_prefix(routine.schema_)
-        folder = f"models/marts/{snake_case(routine.schema_)}"
+        folder = f"models/marts/{schema_folder(routine.schema_)}"
         procedure = snake_case(routine.name)
         for index, model in enumerate(plan.models if plan.enabled else ()):
             if model.table is not None:
@@ -36,7 +36,7 @@ def name_models(plans: list[ProcedurePlan], names: NameSpace) -> dict[tuple[str,
                     name = names.claim(model.table.name, prefix=_schema_prefix(model.table.schema_))
                 else:
                     name = names.claim(routine.name, prefix=f"{table}__")
-                folder_of = f"models/marts/{snake_case(model.table.schema_)}"
+                folder_of = f"models/marts/{schema_folder(model.table.schema_)}"
             elif model.temp is not None:
                 name = names.claim(model.temp.lstrip("#"), prefix=f"{prefix}{procedure}__")
                 folder_of = folder
