@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint clean system-packages bench docs
+.PHONY: demo test test-fast fuzz lint clean system-packages bench docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(STAMP)
 # docs/issue-codes.md is generated from the issue catalogue (src/datamigrate_cli/model/issues.py).
 docs: $(STAMP)
 	$(BIN)/python -m datamigrate_cli.model.issues > docs/issue-codes.md
+
+# Hostile schemas through the whole pipeline, many more seeds than `make test` runs (tests/hostile.py).
+FUZZ_SEEDS ?= 20
+fuzz: $(STAMP)
+	DATAMIGRATE_FUZZ_SEEDS=$(FUZZ_SEEDS) $(BIN)/pytest -q tests/test_untrusted_input.py
 
 # The guards: style, formatting, the import layers (pyproject.toml's importlinter contracts).
 lint: $(STAMP)
