@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from ..convert.functions import function_as_macro, function_as_view
 from ..convert.naming import DEVICE_NAMES, NameSpace, schema_folder, snake_case
+from ..convert.nesting import nested_too_deeply, without_deep_expressions
 from ..convert.procedures import name_models
 from ..convert.query import (
     Relation,
@@ -60,9 +61,10 @@ def run_rules(catalog: Catalog, options: GenerateOptions) -> Rules:
     procedures convert (`runtime.second_process`; in this process where it cannot fork).
     """
     target = options.target
+    catalog, set_aside = without_deep_expressions(catalog)
     analysis = analyze(catalog, target)
     planned = plan(catalog, analysis, target)
-    work = partial(staging_files, catalog, planned.staging, target, origin_of(catalog))
+    work = partial(staging_files, catalog, planned.staging, target, origin_of(catalog), set_aside)
     with second_process.start(work) as staging:
         conversion = convert(analysis, planned, target)
         staged = staging.result()
@@ -77,7 +79,11 @@ def analyze(catalog: Catalog, target: Target) -> Analysis:
     views, notes = list(catalog.views), {}
     macros, functions_not_converted = {}, {}
     for routine in catalog.routines:
-        if routine.kind in {RoutineKind.INLINE_TABLE_FUNCTION, RoutineKind.TABLE_FUNCTION}:
+        if routine.kind != RoutineKind.PROCEDURE and (
+            deep := nested_too_deeply(routine.definition, routine.source)
+        ):
+            functions_not_converted[routine.name.key] = deep
+        elif routine.kind in {RoutineKind.INLINE_TABLE_FUNCTION, RoutineKind.TABLE_FUNCTION}:
             view, reason, fixed = function_as_view(routine)
             if view is None:
                 functions_not_converted[routine.name.key] = reason
@@ -115,7 +121,7 @@ def _parse(view: View) -> exp.Query | Issue:
     if view.encrypted:
         line = view.source.line if view.source else None
         return Issue("DM314", "the view was created WITH ENCRYPTION: its SELECT cannot be read", line)
-    return parse_view(view)
+    return nested_too_deeply(view.definition, view.source) or parse_view(view)
 
 
 # ------------------------------------------------------------------------- plan

@@ -17,6 +17,7 @@ from sqlglot.errors import SqlglotError
 from ..convert.casts import type_issues
 from ..convert.naming import RESERVED
 from ..model.catalog import Catalog, Table
+from ..model.issues import Issue
 from ..model.results import ObjectResult, status_for
 from ..project.escape import Sql, inert, quoted_inside
 from ..project.files import (
@@ -34,9 +35,14 @@ from .state import ColumnPlan, StagingPlan
 
 
 def staging_files(
-    catalog: Catalog, staging: tuple[StagingPlan, ...], target: Target, origin: str
+    catalog: Catalog,
+    staging: tuple[StagingPlan, ...],
+    target: Target,
+    origin: str,
+    set_aside: dict[str, tuple[Issue, ...]],
 ) -> tuple[dict[str, ProjectFile], list[ObjectResult]]:
-    """The staging models and their property files, rendered, with what each table became."""
+    """The staging models and their property files, rendered, with what each table became;
+    `set_aside` holds the issues of the expressions taken out of tables (by table key)."""
     files: dict[str, ProjectFile] = {}
     objects: list[ObjectResult] = []
     staging_by_table = {plan.table.key: plan for plan in staging}
@@ -45,7 +51,7 @@ def staging_files(
     for table in catalog.tables:
         plan = staging_by_table[table.name.key]
         tables_by_source.setdefault(plan.source_name, []).append((table, plan))
-        issues = tuple(type_issues(table, target))
+        issues = (*set_aside.get(table.name.key, ()), *type_issues(table, target))
         name = str(table.name)  # one string for both: pickled once on the way back from a second process
         columns = tuple(_staging_column(column, target) for column in plan.columns)
         model = ModelFile(

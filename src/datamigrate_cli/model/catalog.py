@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache, cached_property
 from pathlib import Path
@@ -303,6 +304,12 @@ class Catalog(_Model):
     """Statements understood and deliberately not modelled (data, session settings), by kind."""
     dependencies: tuple[Dependency, ...] = _since_v1(())
     """From sys.sql_expression_dependencies (live servers only)."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, without the lookups cached on this one: they would not hold for changed tables."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("tables_by_key", None)
+        return copied
 
     @cached_property
     def tables_by_key(self) -> dict[str, Table]:

@@ -265,6 +265,12 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM906", "view does not parse", E,
          "The view's CREATE VIEW ... AS SELECT could not be parsed, so it could not be converted.",
          "Check the syntax at the line given; rewrite the construct sqlglot cannot read and extract again."),
+    Code("DM907", "nested too deeply", E,
+         "The object's SQL nests parentheses, CASE or BEGIN blocks deeper than datamigrate converts (256 "
+         "levels; SQL Server refuses far less, error 191), so it was set aside: a view, function or procedure "
+         "is not converted; a table keeps its columns but loses the DEFAULT, CHECK or computed expression.",
+         "Rewrite the expression with fewer levels (a CTE or a helper view per level of logic), then extract "
+         "again."),
 )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from ...model.catalog import Catalog, Routine
 from ...model.issues import Issue
 from ...tsql.blocks import Step, read_body
 from ..naming import snake_case
+from ..nesting import nested_too_deeply
 from ..query import error_line
 from .control import on_begin, on_create, on_declare, on_drop, on_exec, on_if, on_raise, on_set, on_while
 from .loads import on_delete, on_insert, on_merge, on_select, on_truncate, on_update
@@ -67,6 +68,9 @@ def recognise(routine: Routine, catalog: Catalog) -> ProcedurePlan:
         return ProcedurePlan(routine, (), (issue,))
     if not routine.definition.strip():
         return ProcedurePlan(routine, (), (Issue("DM311", "the procedure's body is empty", line),))
+    deep = nested_too_deeply(routine.definition, routine.source)
+    if deep is not None:
+        return ProcedurePlan(routine, (), (deep,))
     steps, params = read_body(routine)
     state = BodyState(routine, catalog, params)
     for parameter in routine.parameters:
