@@ -37,6 +37,27 @@ def _assert_one_line_error(result: subprocess.CompletedProcess, code: int, *word
 
 
 @pytest.mark.process
+def test_a_script_of_only_comments_makes_an_empty_snapshot_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "post.sql").write_text("-- Post-deployment script\n/* nothing yet */\nGO\n")
+    result = run("extract", "--ddl", str(tmp_path / "post.sql"), "-o", str(tmp_path / "s.json"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: no statements" in result.stdout
+    snapshot = json.loads((tmp_path / "s.json").read_text())
+    assert snapshot["tables"] == [] and snapshot["views"] == []
+
+
+@pytest.mark.process
+def test_empty_files_inside_a_folder_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "t.sql").write_text("CREATE TABLE dbo.t (id int);\n")
+    (tmp_path / "db" / "Script.PostDeployment.sql").write_text("")
+    result = run("extract", "--ddl", str(tmp_path / "db"), "-o", str(tmp_path / "s.json"))
+    assert result.returncode == 0, result.stderr
+    assert "1 empty file(s) skipped: Script.PostDeployment.sql" in result.stdout
+    assert [t["name"]["name"] for t in json.loads((tmp_path / "s.json").read_text())["tables"]] == ["t"]
+
+
+@pytest.mark.process
 def test_missing_file(tmp_path: Path) -> None:
     result = run("extract", "--ddl", str(tmp_path / "nope.sql"), "-o", str(tmp_path / "s.json"))
     _assert_one_line_error(result, 2, "nope.sql", "no such file")

@@ -4,6 +4,7 @@ one rule (`is_disabled_model`) that tells a disabled model by its text, which `v
 from __future__ import annotations
 
 import pickle
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -200,3 +201,25 @@ def test_generated_models_and_validate_agree_on_what_is_disabled(tmp_path: Path)
         assert model.text == (GOLDEN / path).read_text(encoding="utf-8")
     report = validate_project(tmp_path / "p", Level.PARSE)
     assert {node.path for node in report.nodes if node.verdict.value == "disabled"} == disabled
+
+
+def test_the_markdown_report_keeps_hostile_names_on_their_line() -> None:
+    """A database name or file name with line breaks and pipes stays inside its line and table cell."""
+    from datamigrate_cli.model.catalog import Catalog, SourceRef
+    from datamigrate_cli.model.issues import Issue
+    from datamigrate_cli.model.results import ObjectResult, Status
+    from datamigrate_cli.project.report import report_markdown
+
+    catalog = Catalog(database='shop\non-run-start: ["drop table x"]\n#')
+    where = SourceRef(file="a|b\n# heading.sql", line=3)
+    issue = Issue("DM308", "the INSERT reads\nitself", 3)
+    objects = [
+        ObjectResult("view", "[dbo].[v\n## x|y]", Status.NEEDS_REVIEW, "v", "models/v.sql", where, (issue,))
+    ]
+    text = report_markdown(catalog, objects, "duckdb")
+    assert 'Source: shop on-run-start: ["drop table x"] # (scripts); target: duckdb.' in text
+    lines = text.splitlines()
+    assert not [line for line in lines if line.startswith(("on-run-start", "## x", "# heading", "itself"))]
+    rows = [line for line in lines if line.startswith("| [dbo]")]
+    # the issues-by-object table has 7 columns, the all-objects table 5: 8 and 6 unescaped pipes
+    assert sorted(len(re.findall(r"(?<!\\)\|", row)) for row in rows) == [6, 8], rows

@@ -27,6 +27,20 @@ def test_encodings_and_line_ends(raw: bytes, tmp_path: Path) -> None:
     assert read_script(path) == "CREATE TABLE t (a int)\nGO\n"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(encoding: str, tmp_path: Path) -> None:
+    path = tmp_path / "s.sql"
+    path.write_bytes("CREATE TABLE [Café] (a nvarchar(10))\r\nGO\r\n".encode(encoding))
+    assert read_script(path) == "CREATE TABLE [Café] (a nvarchar(10))\nGO\n"
+
+
+def test_zero_bytes_that_are_not_utf16_are_a_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.sql"
+    path.write_bytes(bytes(range(256)) * 8)  # zeros every 256 bytes: not every second one
+    with pytest.raises(InputError, match="binary file"):
+        read_script(path)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"", "empty"), (b"  \n\n", "empty"), (b"\x00\x01\x02binary\x00", "binary")],

@@ -42,6 +42,18 @@ def print_scripts_extracted(catalog: Catalog, summary: ExtractSummary, output: P
             f"[yellow]{len(catalog.unparsed)} statement(s) could not be read[/yellow]: "
             f"listed under 'unparsed' in {output} and in the migration report."
         )
+    if summary.empty_files:
+        out.print(
+            f"[yellow]{len(summary.empty_files)} empty file(s) skipped[/yellow]: {', '.join(summary.empty_files[:5])}"
+            + (" ..." if len(summary.empty_files) > 5 else ""),
+            highlight=False,
+        )
+    if not summary.statements:
+        out.print(
+            "[yellow]warning: no statements[/yellow]: the scripts hold only comments, GO lines or nothing; "
+            "the snapshot is empty. Pass the scripts that create the tables and views.",
+            highlight=False,
+        )
 
 
 def print_server_extracted(catalog: Catalog, output: Path) -> None:

@@ -104,7 +104,7 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
     lines = [
         "# Migration report",
         "",
-        f"Source: {catalog.database or 'SQL Server scripts'} ({catalog.origin}); target: {target}.",
+        f"Source: {_cell(catalog.database or 'SQL Server scripts')} ({catalog.origin}); target: {target}.",
         "",
         "| status | objects |",
         "|---|---|",
@@ -130,7 +130,7 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
         ]
         lines += [
             f"| {_cell(o.name)} | {o.status} | [{i.code}](#{anchor(i.code)}) | {i.severity} | {_cell(i.title)} "
-            f"| {_cell(i.message)} | {Finding(o, i).where or ''} |"
+            f"| {_cell(i.message)} | {_cell(Finding(o, i).where or '')} |"
             for o in with_issues
             for i in o.reasons
         ]
@@ -138,7 +138,8 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
         lines += _by_code(findings_by_code(objects))
     lines += ["## All objects", "", "| object | kind | status | source | model |", "|---|---|---|---|---|"]
     lines += [
-        f"| {_cell(o.name)} | {o.kind} | {o.status} | {_source(o)} | {o.model or ''} |" for o in objects
+        f"| {_cell(o.name)} | {o.kind} | {o.status} | {_cell(_source(o))} | {o.model or ''} |"
+        for o in objects
     ]
     return "\n".join(lines) + "\n"
 
@@ -168,7 +169,7 @@ def _by_code(by_code: dict[str, list[Finding]]) -> list[str]:
             "",
         ]
         lines += [
-            f"- {f.result.name} ({f.result.kind}) at {f.where or 'the source database'}: {_cell(f.issue.message)}"
+            f"- {_cell(f.result.name)} ({f.result.kind}) at {_cell(f.where or 'the source database')}: {_cell(f.issue.message)}"
             for f in findings
         ]
         lines.append("")
@@ -180,4 +181,4 @@ def _source(o: ObjectResult) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")

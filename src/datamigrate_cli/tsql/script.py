@@ -159,31 +159,49 @@ def _in_build_output(script: Path, root: Path) -> bool:
     return any(part.lower() in {"bin", "obj"} for part in script.relative_to(root).parts[:-1])
 
 
-def read_script(path: Path) -> str:
-    """The text of a script: UTF-8 with or without BOM, UTF-16 with BOM; line ends normalised.
+class EmptyScript(InputError):
+    """A script file with nothing in it (or only white space)."""
 
-    Raises InputError for an empty file or one that is not text.
+
+def read_script(path: Path) -> str:
+    """The text of a script: UTF-8 with or without BOM, UTF-16 with or without BOM (SSMS saves
+    "Unicode" with one; other tools do not); line ends normalised.
+
+    Raises EmptyScript for an empty file, InputError for one that is not text.
     """
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
     if not raw.strip():
-        raise InputError(f"{path}: the file is empty; pass a T-SQL script with CREATE statements")
+        raise EmptyScript(f"{path}: the file is empty; pass a T-SQL script with CREATE statements")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = raw.decode("utf-16")
     elif raw.startswith(codecs.BOM_UTF8):
         text = raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    elif b"\x00" in raw[:4096]:
+        text = _utf16_without_bom(raw, path)
     else:
-        if b"\x00" in raw[:4096]:
-            raise InputError(
-                f"{path}: this is a binary file, not a T-SQL script (UTF-16 scripts need a byte-order mark)"
-            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")  # what SSMS writes as "ANSI"
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf16_without_bom(raw: bytes, path: Path) -> str:
+    """UTF-16 text without a byte-order mark, told from a binary file by where its zero bytes are: in
+    T-SQL (mostly ASCII) every second byte is zero, the odd ones in little-endian, the even ones in
+    big-endian, and the others almost never are."""
+    head = raw[:4096]
+    even, odd = head[0::2], head[1::2]
+    for zeros, others, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if len(raw) % 2 == 0 and zeros.count(0) >= 0.9 * len(zeros) and others.count(0) <= 0.01 * len(others):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    raise InputError(f"{path}: this is a binary file, not a T-SQL script (save it as UTF-8 or UTF-16 text)")
 
 
 class Batch(NamedTuple):

@@ -16,6 +16,7 @@ from ...model.catalog import Catalog, Routine, SourceRef, Trigger, UnparsedState
 from ...model.errors import InputError
 from ...runtime.cycle_collector import collector_paused
 from ...tsql.script import (
+    EmptyScript,
     ScriptNotes,
     Statement,
     find_sql_files,
@@ -35,6 +36,8 @@ class ExtractSummary:
 
     files: int = 0
     statements: int = 0
+    empty_files: tuple[str, ...] = ()
+    """Empty files found in the folders given (SSDT projects hold some): skipped."""
 
 
 def extract_scripts(
@@ -53,7 +56,9 @@ def extract_scripts(
     frozen then is never collected. Raises InputError for missing, empty or non-SQL input.
     Statements it cannot read are kept in `Catalog.unparsed`, never raised.
     """
-    files = find_sql_files(list(paths))
+    paths = list(paths)
+    files = find_sql_files(paths)
+    named = {path.resolve() for path in paths if path.is_file()}
     builder = CatalogBuilder()
     notes = ScriptNotes()
     summary = ExtractSummary(files=len(files))
@@ -63,7 +68,14 @@ def extract_scripts(
             if on_file is not None:
                 on_file(path)
             display = path.resolve().relative_to(common).as_posix()
-            for batch in split_batches(read_script(path), display, notes):
+            try:
+                text = read_script(path)
+            except EmptyScript:
+                if path.resolve() in named:
+                    raise  # named on the command line: likely the wrong file
+                summary.empty_files += (display,)
+                continue
+            for batch in split_batches(text, display, notes):
                 read = fast.read_batch(batch.text) if fast_path else None
                 if read is not None:
                     line = batch.line + batch.text.count("\n", 0, read.start)
@@ -88,8 +100,10 @@ def _common_parent(files: list[Path]) -> Path:
 
 
 def _require_sql(catalog: Catalog, files: list[Path], summary: ExtractSummary) -> None:
+    """Scripts with statements of which none is T-SQL are refused; scripts with no statement at all
+    (only comments, GO lines, empty files in a folder) make an empty Catalog: the CLI warns."""
     understood = catalog.tables or catalog.views or catalog.routines or catalog.user_types or catalog.skipped
-    if not understood:
+    if not understood and summary.statements:
         names = ", ".join(str(f) for f in files[:3])
         raise InputError(
             f"{names}: no T-SQL statement was recognised in {summary.statements} statement(s); "
