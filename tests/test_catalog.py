@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from datamigrate_cli.extract import extract_scripts
-from datamigrate_cli.model.catalog import FORMAT_VERSION, CatalogFormatError, dumps, loads
+from datamigrate_cli.model.catalog import FORMAT_VERSION, CatalogFormatError, dumps, loads, read_snapshot
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "retail"
 
@@ -135,3 +135,16 @@ def test_the_snapshot_text_is_what_json_dumps_writes(text: str) -> None:
     data = small.model_dump(mode="json", by_alias=True)
     data["format_version"] = small.format_version
     assert dumps(small) == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_a_snapshot_saved_with_a_utf8_mark_is_read(snapshot_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "schema.json"
+    path.write_bytes(b"\xef\xbb\xbf" + snapshot_text.encode("utf-8"))
+    assert dumps(read_snapshot(path)) == snapshot_text
+
+
+def test_a_snapshot_that_is_not_utf8_is_one_line(snapshot_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "schema.json"
+    path.write_bytes(snapshot_text.encode("utf-16"))
+    with pytest.raises(CatalogFormatError, match=r"schema\.json: not a text file \(not UTF-8\)"):
+        read_snapshot(path)

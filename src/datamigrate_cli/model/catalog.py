@@ -7,6 +7,7 @@ This module imports nothing of the package.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
@@ -334,13 +335,14 @@ def _dumps_utf8(catalog: Catalog) -> bytes:
         return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def loads(text: str, where: str = "snapshot") -> Catalog:
+def loads(text: str | bytes, where: str = "snapshot") -> Catalog:
     """Read a snapshot. Raises CatalogFormatError naming the file, the place and the problem.
 
     A snapshot may come from anywhere (a ticket, another team's repository): it is validated strictly,
     as JSON (no `true` where a number belongs, numbers within SQL Server's own limits, type names that
     are type names), and nothing in it can crash the reader: deep nesting, a lone surrogate and
-    huge numbers are each one line naming the field.
+    huge numbers are each one line naming the field. `text` may be the file's bytes (UTF-8): a large
+    snapshot is then never held twice, as bytes and as text.
     """
     try:
         catalog = Catalog.model_validate_json(text, strict=True)
@@ -353,10 +355,14 @@ def loads(text: str, where: str = "snapshot") -> Catalog:
     return catalog
 
 
-def _format_error(text: str, where: str, exc: ValidationError) -> CatalogFormatError:
+def _format_error(text: str | bytes, where: str, exc: ValidationError) -> CatalogFormatError:
     """The one line that says what is wrong with a snapshot the strict reader refused."""
     try:
-        data = json.loads(text)
+        data = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except UnicodeDecodeError:
+        return CatalogFormatError(
+            f"{where}: not a text file (not UTF-8); pass the schema.json written by `extract`"
+        )
     except json.JSONDecodeError as decode:
         return CatalogFormatError(
             f"{where}:{decode.lineno}:{decode.colno}: not valid JSON ({decode.msg}); "
@@ -396,7 +402,10 @@ def _version_error(where: str, version: object) -> CatalogFormatError:
 
 def read_snapshot(path: Path) -> Catalog:
     """Read a snapshot file. Raises CatalogFormatError or OSError."""
-    return loads(path.read_text(encoding="utf-8"), where=str(path))
+    raw = path.read_bytes()
+    if raw.startswith(codecs.BOM_UTF8):  # saved by an editor that marks UTF-8
+        raw = raw[len(codecs.BOM_UTF8) :]
+    return loads(raw, where=str(path))
 
 
 def write_snapshot(catalog: Catalog, path: Path) -> None:
