@@ -42,3 +42,26 @@ def type_issues(table: Table, target: Target) -> list[Issue]:
                 )
             )
     return issues
+
+
+def table_issues(table: Table, target: Target) -> list[Issue]:
+    """The DM104 and DM105 issues of `table` on `target`: what keeps it from being a table there as it
+    is (its staging model is written disabled)."""
+    issues = []
+    if target.column_names_ignore_case:
+        first: dict[str, str] = {}
+        for column in table.columns:
+            seen = first.setdefault(column.name.casefold(), column.name)
+            if seen != column.name:
+                issues.append(
+                    Issue("DM104", f"columns {seen} and {column.name} are one column on {target.name} "
+                          "(it ignores the case of column names, even quoted)")
+                )  # fmt: skip
+    if target.max_columns is not None and len(table.columns) > target.max_columns:
+        issues.append(
+            Issue(
+                "DM105",
+                f"{len(table.columns)} columns: a {target.name} table holds at most {target.max_columns}",
+            )
+        )
+    return issues

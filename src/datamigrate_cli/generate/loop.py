@@ -13,7 +13,7 @@ import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeGuard
+from typing import TYPE_CHECKING, Literal
 
 from ..model.catalog import write_snapshot
 from ..model.errors import DbtError, OutputError
@@ -32,6 +32,7 @@ from ..project.files import (
 from ..project.report import report_json, report_markdown
 from ..project.writer import SNAPSHOT, write_project
 from .candidates import SYSTEM, Author, Candidate, Draft, candidates, convert_prompt, repair_prompt
+from .cascade import disable_readers, mart_model
 from .llm import LLMError, sql_from_reply
 from .state import GenerateOptions, LoopState, Rules
 
@@ -201,7 +202,7 @@ def flag(state: LoopState) -> LoopState:
     others = {p: e for p, e in state.get("failures", {}).items() if p not in drafts}
     disabled = {d.candidate.model for d in drafts.values() if d.flag is not None}
     files, objects = _disable_the_rest(update["files"], update["objects"], others, disabled)
-    staging = {p: e for p, e in others.items() if not _mart_model(files.get(p))}
+    staging = {p: e for p, e in others.items() if not mart_model(files.get(p))}
     objects = [_note_failure(o, staging[o.path]) if o.path in staging else o for o in objects]
     if PROJECT_WIDE in others:
         objects.append(
@@ -217,31 +218,10 @@ def _disable_the_rest(
     """The rules' models outside the loop's drafts (a procedure's models): disabled when they failed
     the check (DM603) or read a disabled model (DM604), until none is left. Staging models stay
     enabled: every model reads them (see `_note_failure`)."""
-    files, objects = dict(files), list(objects)
-    owner = {path: i for i, o in enumerate(objects) for path in (o.paths or (o.path,)) if path}
     found = {
-        p: Issue("DM603", f"failed the check: {e}") for p, e in failures.items() if _mart_model(files.get(p))
+        p: Issue("DM603", f"failed the check: {e}") for p, e in failures.items() if mart_model(files.get(p))
     }
-    while found:
-        for path, issue in sorted(found.items()):
-            model = files[path]
-            files[path] = replace(model, enabled=False, reasons=(issue,))
-            disabled.add(model.name)
-            if path in owner:
-                obj = objects[owner[path]]
-                objects[owner[path]] = replace(obj, status=Status.NEEDS_REVIEW, reasons=(*obj.reasons, issue))
-        found = {}
-        for path, file in sorted(files.items()):
-            if not _mart_model(file) or not file.enabled:
-                continue
-            read = sorted(model for model in disabled if file.reads(model))
-            if read:
-                found[path] = Issue("DM604", f"reads {read[0]}, which failed the check and is disabled")
-    return files, objects
-
-
-def _mart_model(file: ProjectFile | None) -> TypeGuard[ModelFile]:
-    return isinstance(file, ModelFile) and file.kind == FileKind.MART_MODEL
+    return disable_readers(files, objects, found, disabled)
 
 
 def _reads(file: ProjectFile | None, model: str) -> bool:

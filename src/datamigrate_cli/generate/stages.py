@@ -41,6 +41,7 @@ from ..project.files import (
 from ..runtime import second_process
 from ..targets import Target, target_type
 from . import procedure_stages
+from .cascade import disable_readers
 from .staging import staging_files
 from .state import (
     Analysis,
@@ -270,6 +271,13 @@ def render(
         objects.append(ObjectResult("scalar function", str(macro.function.name), status_for(issues), macro.name,
                                     path, macro.function.source, issues))  # fmt: skip
     objects.extend(_not_converted(catalog, analysis, conversion))
+    blocked = {
+        file.name: f"cannot be built on {options.target.name} ({file.reasons[0].code})"
+        for file in staged_files.values()
+        if isinstance(file, ModelFile) and not file.enabled
+    }
+    if blocked:  # the tables the target cannot hold (DM104, DM105): what reads them is disabled too
+        files, objects = disable_readers(files, objects, {}, set(blocked), blocked)
     return RulesProject(files, tuple(objects))
 
 

@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..convert.casts import type_issues
+from ..convert.casts import table_issues, type_issues
 from ..convert.naming import RESERVED
 from ..model.catalog import Catalog, Table
 from ..model.issues import Issue
@@ -51,7 +51,8 @@ def staging_files(
     for table in catalog.tables:
         plan = staging_by_table[table.name.key]
         tables_by_source.setdefault(plan.source_name, []).append((table, plan))
-        issues = (*set_aside.get(table.name.key, ()), *type_issues(table, target))
+        blockers = tuple(table_issues(table, target))
+        issues = (*blockers, *set_aside.get(table.name.key, ()), *type_issues(table, target))
         name = str(table.name)  # one string for both: pickled once on the way back from a second process
         columns = tuple(_staging_column(column, target) for column in plan.columns)
         model = ModelFile(
@@ -60,7 +61,9 @@ def staging_files(
             Origin("table", name, table.source),
             header,
             staging_sql(plan.source_name, plan.source_table, columns),
-            issues,
+            () if blockers else issues,
+            enabled=not blockers,
+            reasons=issues if blockers else (),
         )
         model.text  # noqa: B018  rendered here: this may be the second process, working for the first
         files[plan.path] = model

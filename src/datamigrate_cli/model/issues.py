@@ -82,6 +82,17 @@ CATALOGUE: dict[str, Code] = _codes(
          "target's type map, so the staging model casts it to the target's unbounded text type.",
          "Add the type to the Catalog's user-defined types, or edit the cast in the staging model."),
     # DM2xx expressions: views (and function bodies) whose SQL means something else on the target
+    Code("DM104", "column names collide on the target", E,
+         "The table has columns whose names differ only in case ([Col] and [col]); the target resolves column "
+         "names without regard to case, even quoted, so a table there cannot hold both, and a model reading "
+         "one would read the other. The staging model is written disabled.",
+         "Load one of the columns under another name, select it by that name in the staging model, then "
+         "enable it."),
+    Code("DM105", "more columns than the target allows", E,
+         "The table has more columns than a table of the target may have (PostgreSQL: 1,600), so it cannot "
+         "be loaded there as it is. The staging model is written disabled.",
+         "Split the table (for example its sparse columns into a second table), load the parts, and select "
+         "from them in the staging model."),
     Code("DM201", "TRY_CONVERT/TRY_CAST may raise", W,
          "TRY_CONVERT/TRY_CAST returns NULL on SQL Server for a value that does not convert; the target's "
          "cast raises an error instead.",
@@ -243,9 +254,10 @@ CATALOGUE: dict[str, Code] = _codes(
          "The model failed dbt compile or the semantic check (after the repairs `--max-repairs` allows), so "
          "it is written disabled with the check's error in its header.",
          "Fix the SQL the error points at, remove the config(enabled=false) line, and run validate."),
-    Code("DM604", "reads a model that failed the check", E,
-         "The model reads another model that failed the check and was disabled, so it is disabled too.",
-         "Fix the model it reads (see its DM603), then enable this one."),
+    Code("DM604", "reads a disabled model", E,
+         "The model reads another model that is disabled (it failed the check, DM603, or its table cannot be "
+         "a table on the target, DM104 or DM105), so it is disabled too.",
+         "Fix the model it reads (see its issue), then enable this one."),
     # DM9xx what could not be read
     Code("DM901", "statement not recognised", E,
          "The extract met a statement it does not model; it is kept in the snapshot, not converted.",

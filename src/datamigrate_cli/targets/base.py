@@ -107,6 +107,11 @@ class Target:
     offset_types: frozenset[str] = frozenset()
     """Target types (without a length) that keep a datetimeoffset's own offset; the others keep only
     the instant (DM102)."""
+    column_names_ignore_case: bool = False
+    """Column names that differ only in case name one column, even quoted (DuckDB, BigQuery,
+    Databricks): a table cannot hold [Col] and [col] both (DM104)."""
+    max_columns: int | None = None
+    """The most columns a table may have (PostgreSQL: 1,600), when the target has a limit (DM105)."""
     strict_number_literals: bool = False
     """A number literal does not convert implicitly to boolean or text (PostgreSQL: `flag = 0` on a
     boolean is an error), so the semantic check reports such a comparison."""

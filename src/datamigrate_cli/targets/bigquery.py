@@ -6,6 +6,7 @@ from .base import Target, text_everywhere
 
 BIGQUERY = Target(
     name="bigquery",
+    column_names_ignore_case=True,  # "Duplicate column names are not allowed even if the case differs"
     dialect="bigquery",
     adapter="bigquery",
     types=text_everywhere("string")

@@ -6,6 +6,7 @@ from .base import COMMON_TYPES, Target, text_everywhere
 
 DATABRICKS = Target(
     name="databricks",
+    column_names_ignore_case=True,  # spark.sql.caseSensitive is false by default
     dialect="databricks",
     adapter="databricks",
     types=COMMON_TYPES

@@ -104,6 +104,7 @@ SEMANTICS = Semantics(
 
 DUCKDB = Target(
     name="duckdb",
+    column_names_ignore_case=True,  # "case-insensitive (when unquoted, and also when quoted)"
     dialect="duckdb",
     adapter="duckdb",
     types=COMMON_TYPES

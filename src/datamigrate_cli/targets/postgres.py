@@ -107,6 +107,7 @@ SEMANTICS = Semantics(
 
 POSTGRES = Target(
     name="postgres",
+    max_columns=1600,  # "columns per table: 1,600" (Appendix K, PostgreSQL Limits)
     dialect="postgres",
     adapter="postgres",
     types=COMMON_TYPES

@@ -106,6 +106,10 @@ def _check(
         return _column_finding(str(exc)), outputs
     except SqlglotError as exc:  # a construct sqlglot cannot resolve is not the model's fault
         return Finding(f"semantic check skipped: {str(exc).splitlines()[0]}", warning=True), outputs
+    except TypeError:  # sqlglot re-parses a table's alias, and a name such as `a;b` is no identifier to it
+        return Finding(
+            "semantic check skipped: sqlglot cannot qualify a relation name it reads", warning=True
+        ), outputs
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
     outputs = {select.alias_or_name: _type_sql(select.type, dialect) for select in typed.selects}
     return _type_clash(typed, target), outputs

@@ -72,8 +72,7 @@ class Warehouse(ABC):
         try:
             cursor = connection.cursor()
             self.prepare(cursor, catalog)
-            for table in catalog.tables:
-                cursor.execute(self.create_table(table))
+            catalog = self._create_tables(cursor, catalog, loaded)
             if rows_per_table > 0:
                 for sample in sample_rows(catalog, rows_per_table):
                     columns = ", ".join(_quote(name) for name in sample.columns)
@@ -96,6 +95,26 @@ class Warehouse(ABC):
         finally:
             connection.close()
         return loaded
+
+    def _create_tables(self, cursor, catalog: Catalog, loaded: Loaded) -> Catalog:
+        """Create each source table; one the target refuses (columns that differ only in case on
+        DuckDB, more than 1,600 on PostgreSQL: DM104, DM105) is a warning. Returns the catalog of
+        the tables created, the ones sample rows go into."""
+        created = []
+        for table in catalog.tables:
+            try:
+                cursor.execute(self.create_table(table))
+            except Exception as exc:  # the driver's own error class: DuckDB's or psycopg2's
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                loaded.warnings.append(
+                    f"{table.name}: its source table cannot be created on {self.target.name} ({first}); "
+                    "the models that read it fail"
+                )
+            else:
+                created.append(table)
+        if len(created) == len(catalog.tables):
+            return catalog
+        return catalog.model_copy(update={"tables": tuple(created)})
 
     def create_table(self, table: Table) -> str:
         lines = []
