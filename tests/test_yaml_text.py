@@ -65,3 +65,18 @@ def test_same_text_as_pyyaml_on_random_documents() -> None:
     for _ in range(500):
         document = mapping(0)
         assert yaml_text.dump(document) == pyyaml(document)
+
+
+def test_every_character_comes_back_as_written() -> None:
+    """A name holding any character reads back unchanged: YAML's own line breaks (NEL, LS, PS) too,
+    which a single-quoted scalar would fold into a space (a source identifier came back changed)."""
+    characters = [*range(0x3000), 0xFEFF, 0xFFFE, 0x1F600, 0x10FFFF]
+    changed = []
+    for code in characters:
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        text = f"Customer]]{chr(code)}Order"
+        document = {"sources": [{"name": "s", "tables": [{"name": "t", "identifier": text}]}]}
+        if yaml.safe_load(yaml_text.dump(document))["sources"][0]["tables"][0]["identifier"] != text:
+            changed.append(hex(code))
+    assert changed == []

@@ -20,9 +20,22 @@ WIDTH = 100
 INDENT = 2
 
 
+_UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")
+"""Line breaks to YAML besides CR and LF. PyYAML writes them raw in a single-quoted scalar, where a
+reader folds them into a space: a name with one would come back changed."""
+
+
 class Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False):
         return super().increase_indent(flow, False)  # dbt's own style: lists indented under their key
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if _UNICODE_BREAKS.search(data):  # double quotes escape them (\N, \L, \P)
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+Dumper.add_representer(str, Dumper.represent_str)
 
 
 def dump(document: dict) -> str:
