@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast fuzz lint clean system-packages bench docs
+.PHONY: demo test test-fast fuzz lint clean system-packages bench bench-large docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --dbt-max $(BENCH_DBT_MAX) \
 		--out $(BENCH_OUT)
+
+# Large and hostile inputs (a 100 MB script, a 20 MB line, 2,000-deep nesting, 3,000 columns, 10,000 tables):
+# time and peak memory of each command (benchmarks/large_inputs.py). A few minutes.
+bench-large: $(STAMP)
+	$(BIN)/python benchmarks/large_inputs.py --out $(BENCH_OUT)
 
 # docs/issue-codes.md is generated from the issue catalogue (src/datamigrate_cli/model/issues.py).
 docs: $(STAMP)
