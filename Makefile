@@ -58,11 +58,13 @@ FUZZ_SEEDS ?= 20
 fuzz: $(STAMP)
 	DATAMIGRATE_FUZZ_SEEDS=$(FUZZ_SEEDS) $(BIN)/pytest -q tests/test_untrusted_input.py
 
-# The guards: style, formatting, the import layers (pyproject.toml's importlinter contracts).
+# The guards: style, formatting, the import layers (pyproject.toml's importlinter contracts), the types
+# (pyproject.toml's [tool.mypy]; its cache, .mypy_cache, keeps a second run to a few seconds).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from ..model.catalog import CatalogFormatError, read_snapshot, write_snapshot
+from ..model.catalog import Catalog, CatalogFormatError, read_snapshot, write_snapshot
 from ..model.errors import ExitCode, OutputError, SnapshotError
 from ..targets import DEFAULT_TARGET, get_target
 from ..version import __version__
@@ -45,6 +45,9 @@ from .render import (
     print_server_extracted,
     publish_validation,
 )
+
+if TYPE_CHECKING:
+    from ..extract import ExtractSummary
 
 app = typer.Typer(
     name="datamigrate",
@@ -273,14 +276,14 @@ def main() -> None:
 
 
 # ------------------------------------------------------------------------- reading the sources
-def _read_scripts(ddl: list[Path]):
+def _read_scripts(ddl: list[Path]) -> tuple[Catalog, ExtractSummary]:
     from ..extract import extract_scripts
 
     with console.file_progress(READING_SCRIPTS) as on_file:
         return extract_scripts(ddl, on_file=on_file, freeze=True)
 
 
-def _read_server(live_server: LiveServer):
+def _read_server(live_server: LiveServer) -> Catalog:
     """The catalog of the server the options, the environment and datamigrate.yml name; asks for the
     password on a terminal when the environment has none."""
     from ..extract import PASSWORD_VARIABLE, Secret, extract_server, password_from, resolve_settings
@@ -317,7 +320,7 @@ def _read_server(live_server: LiveServer):
     return extract_server(settings, password, on_query=progress)
 
 
-def _read_snapshot(path: Path):
+def _read_snapshot(path: Path) -> Catalog:
     if not path.is_file():
         raise SnapshotError(f"{path}: no such snapshot; run `datamigrate extract --ddl ... -o {path}` first")
     try:

@@ -84,7 +84,8 @@ def run(app: typer.Typer) -> NoReturn:
     except typer.Abort:
         sys.exit(1)
     except TyperException as exc:  # bad usage: unknown option, missing argument
-        exc.show(file=sys.stderr)
+        # what typer raises here is its (private) ClickException, which has show(); the public base has not
+        exc.show(file=sys.stderr)  # type: ignore[attr-defined]
         sys.exit(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         err.print("interrupted")

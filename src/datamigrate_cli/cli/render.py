@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..extract import ExtractSummary
     from ..generate import GenerateResult
     from ..migrate import MigrateEvent
-    from ..model.catalog import Catalog
+    from ..model.catalog import Catalog, Routine, Trigger, View
     from ..validate import Level, ValidationReport
 
 READING_SCRIPTS = "Reading scripts"
@@ -64,7 +64,8 @@ def print_server_extracted(catalog: Catalog, output: Path) -> None:
         f"({catalog.server_version}) -> [bold]{output}[/bold]",
         highlight=False,
     )
-    encrypted = [str(o.name) for o in (*catalog.views, *catalog.routines, *catalog.triggers) if o.encrypted]
+    modules: tuple[View | Routine | Trigger, ...] = (*catalog.views, *catalog.routines, *catalog.triggers)
+    encrypted = [str(o.name) for o in modules if o.encrypted]
     if encrypted:
         out.print(
             f"[yellow]{len(encrypted)} encrypted module(s)[/yellow] kept without their text: {', '.join(encrypted)}"
@@ -146,7 +147,8 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     """A table of the models (or only of those with a problem) and of the tests that did not pass."""
     table = Table(title=f"dbt {report.level.value} on {report.target}: {report.project}", show_lines=False)
     for name in ("kind", "name", "status", "time", "where", "message"):
-        table.add_column(name, overflow="fold" if name == "message" else None)
+        # None: the cell's own overflow (rich's Column takes it, though add_column's annotation has no None)
+        table.add_column(name, overflow="fold" if name == "message" else None)  # type: ignore[arg-type]
     for node in report.nodes:
         if node.verdict.value == "ok" and (node.kind == "test" or not every_model):
             continue  # counted in the summary line

@@ -79,7 +79,10 @@ def function_as_view(routine: Routine) -> tuple[View | None, Issue | None, list[
     notes = []
     for parameter in routine.parameters:
         body = re.sub(
-            rf"{re.escape(parameter.name)}\b", lambda _, d=parameter.default: d, body, flags=re.IGNORECASE
+            rf"{re.escape(parameter.name)}\b",
+            lambda _, d=parameter.default: d,  # type: ignore[misc]  # mypy cannot infer a lambda with a default
+            body,
+            flags=re.IGNORECASE,
         )
         notes.append(Issue("DM404", f"parameter {parameter.name} fixed at its default, {parameter.default}"))
     name = routine.name
@@ -119,7 +122,7 @@ def function_as_macro(routine: Routine, target: Target) -> Macro | Issue:
         return node
 
     select = exp.select(expression.transform(to_column).as_("v")).from_("p")
-    schema = {"p": {f"dm_arg_{names[p.name.lower()]}": p.data_type for p in routine.parameters}}
+    schema: dict = {"p": {f"dm_arg_{names[p.name.lower()]}": p.data_type for p in routine.parameters}}
     try:
         typed = annotate_types(qualify(select, schema=schema, dialect="tsql"), schema=schema, dialect="tsql")
     except (OptimizeError, SqlglotError) as exc:
@@ -140,6 +143,7 @@ def function_as_macro(routine: Routine, target: Target) -> Macro | Issue:
 
 def _returned_type(declared: str, target: Target) -> exp.DataType:
     found = re.match(r"\s*(\w+)\s*(?:\(\s*(\w+)\s*(?:,\s*(\d+))?\s*\))?", declared)
+    assert found is not None, declared  # _SCALAR_BODY's type: a name, then (length[, scale])
     base, first, scale = found.group(1).lower(), found.group(2), found.group(3)
     length = -1 if first and first.lower() == "max" else int(first) if first and first.isdigit() else None
     column = Column(name="value", data_type=base, max_length=length if base not in {"decimal", "numeric"} else None,
@@ -148,7 +152,7 @@ def _returned_type(declared: str, target: Target) -> exp.DataType:
     return exp.DataType.build(target_type(target, column) or target.unbounded_text, dialect=target.dialect)
 
 
-def _only_parameters(expression: exp.Expression, names: dict[str, str]) -> bool:
+def _only_parameters(expression: exp.Expr, names: dict[str, str]) -> bool:
     variables = {node.sql("tsql").lower() for node in expression.find_all(exp.Parameter)}
     return not list(expression.find_all(exp.Column)) and variables <= names.keys()
 

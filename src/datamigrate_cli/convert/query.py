@@ -160,9 +160,9 @@ def convert_view(
         return result
 
     output_names = _output_names(qualified)
-    for placeholder in qualified.find_all(exp.Anonymous):
-        if placeholder.name.lower() in calls:
-            placeholder.type = exp.DataType.build(calls[placeholder.name.lower()].return_type, dialect="tsql")
+    for node in qualified.find_all(exp.Anonymous):
+        if node.name.lower() in calls:
+            node.type = exp.DataType.build(calls[node.name.lower()].return_type, dialect="tsql")
     result.types = _output_types(qualified, output_names)
     result.errors, result.warnings = flagged.errors, flagged.warnings
     if result.errors:
@@ -192,12 +192,12 @@ def convert_view(
     for placeholder, model in placeholders.items():
         sql = sql.replace(f'"{placeholder}"', placeholder).replace(placeholder, f"{{{{ ref('{model}') }}}}")
     for marker, call in markers.items():
-        sql = re.sub(rf'"?\b{marker}\b"?', lambda _, call=call: f"{{{{ {call} }}}}", sql)
+        sql = re.sub(rf'"?\b{marker}\b"?', lambda _, call=call: f"{{{{ {call} }}}}", sql)  # type: ignore[misc]  # mypy cannot infer a lambda with a default
     result.sql = sql
     return result
 
 
-def annotate(query: exp.Query, schema: dict, copy: bool = True) -> exp.Query:
+def annotate(query: exp.Query, schema: dict | MappingSchema, copy: bool = True) -> exp.Query:
     """A qualified copy of `query` with SQL Server types on every node (what the rewrites read);
     with `copy=False`, `query` itself, qualified.
 
@@ -218,7 +218,7 @@ def annotate(query: exp.Query, schema: dict, copy: bool = True) -> exp.Query:
 def _sqlglot_schema(relations: dict[str, Relation], keys: set[str]) -> dict:
     """The relations `keys` as a sqlglot schema, its names already normalized as MappingSchema would
     (cached: views read the same relations), so each view's MappingSchema need not redo it."""
-    schema: dict[str, dict[str, dict[str, str]]] = {}
+    schema: dict[str, dict[str, dict[str, exp.DataType]]] = {}
     for key in keys:
         owner, _, name = key.partition(".")
         relation = relations[key]
@@ -254,7 +254,7 @@ def _original_spelling(query: exp.Query, relations: dict[str, Relation], keys: s
     return spelling
 
 
-def _first_select(query: exp.Expression) -> exp.Select | None:
+def _first_select(query: exp.Expr) -> exp.Select | None:
     """The SELECT whose projections name a query's output columns (the left-most of a UNION)."""
     while isinstance(query, exp.SetOperation):
         query = query.this
@@ -289,7 +289,7 @@ def _macro_placeholders(query: exp.Query, macros: dict[str, Macro]) -> dict[str,
     return calls
 
 
-def _macro_calls(tree: exp.Expression, calls: dict[str, Macro], dialect: str) -> dict[str, str]:
+def _macro_calls(tree: exp.Expr, calls: dict[str, Macro], dialect: str) -> dict[str, str]:
     """Each macro placeholder in the converted tree -> a one-word marker; returns marker -> the
     Jinja call `{{ schema__function('arg sql', ...) }}`, its arguments rendered in the target's
     dialect (a nested call becomes a nested macro call)."""
@@ -329,7 +329,7 @@ def _output_types(query: exp.Query, names: list[str]) -> dict[str, str]:
 
 
 def _flag_unsupported(
-    tree: exp.Expression, result: ViewConversion, calls: dict[str, Macro], first_line: int | None
+    tree: exp.Expr, result: ViewConversion, calls: dict[str, Macro], first_line: int | None
 ) -> None:
     """Problems found in the view as written (so messages name things as its author did)."""
     for function in tree.find_all(exp.Anonymous):
@@ -359,7 +359,7 @@ def _flag_unsupported(
             break
 
 
-def _target_types(tree: exp.Expression, target: Target) -> None:
+def _target_types(tree: exp.Expr, target: Target) -> None:
     """SQL Server-only type names in casts (MONEY, SMALLMONEY, ...) -> the target's own types."""
     for data_type in list(tree.find_all(exp.DataType)):
         name = data_type.sql("tsql").lower()
@@ -368,7 +368,7 @@ def _target_types(tree: exp.Expression, target: Target) -> None:
             data_type.replace(exp.DataType.build(mapped, dialect=target.dialect))
 
 
-def _rollup_syntax(tree: exp.Expression, target: Target) -> None:
+def _rollup_syntax(tree: exp.Expr, target: Target) -> None:
     """`GROUP BY a, b WITH ROLLUP` (T-SQL only) -> `GROUP BY ROLLUP (a, b)` (also CUBE)."""
     if target.tsql_native:
         return
@@ -381,7 +381,7 @@ def _rollup_syntax(tree: exp.Expression, target: Target) -> None:
 
 
 def _rewrite_relations(
-    tree: exp.Expression, relations: dict[str, Relation], result: ViewConversion, first_line: int | None
+    tree: exp.Expr, relations: dict[str, Relation], result: ViewConversion, first_line: int | None
 ) -> dict[str, str]:
     """Tables -> ref() placeholders, columns -> model column names, aliases -> snake_case."""
     placeholders: dict[str, str] = {}
@@ -435,7 +435,7 @@ def _rewrite_relations(
 
 
 def _alias_outputs(
-    tree: exp.Expression, output_names: list[str], spelling: dict[str, str]
+    tree: exp.Expr, output_names: list[str], spelling: dict[str, str]
 ) -> list[tuple[str, str]]:
     """Give every output column of the view an explicit snake_case alias; return (original, new)."""
     names = NameSpace()

@@ -20,6 +20,7 @@ from ..model.catalog import RoutineKind, SourceRef
 from ..model.issues import Issue
 
 if TYPE_CHECKING:
+    from ..model.catalog import Table, View
     from .state import Rules
 
 
@@ -98,7 +99,8 @@ def readable_models(
 
 
 def _source_names(rules: Rules) -> dict[str, str]:
-    return {obj.name.key: str(obj.name) for obj in (*rules.catalog.tables, *rules.analysis.views)}
+    named: list[Table | View] = [*rules.catalog.tables, *rules.analysis.views]
+    return {obj.name.key: str(obj.name) for obj in named}
 
 
 def view_candidates(rules: Rules) -> list[Candidate]:

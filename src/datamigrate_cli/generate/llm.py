@@ -47,7 +47,9 @@ def sql_from_reply(reply: str) -> str:
     if found is None:
         raise LLMError("the reply holds no ```sql block")
     sql = found.group(1).strip().rstrip(";").rstrip()
-    leading = _LEADING.match(sql).end()  # comments, config() and opening parentheses before the query
+    skipped = _LEADING.match(sql)  # comments, config() and opening parentheses before the query
+    assert skipped is not None  # a pattern that matches the empty text too
+    leading = skipped.end()
     if not re.match(r"(select|with)\b", sql[leading:], re.IGNORECASE):
         raise LLMError("the reply's SQL block is not a SELECT")
     if re.search(r"\{[{%#]", _ALLOWED_JINJA.sub("", sql)):

@@ -13,7 +13,7 @@ import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..model.catalog import write_snapshot
 from ..model.errors import DbtError, OutputError
@@ -83,6 +83,7 @@ def llm_convert(state: LoopState) -> LoopState:
     """Ask the language model for a model of each object the rules could not convert, and lay the
     drafts over the rules' project."""
     options = state["options"]
+    assert options.llm is not None  # first_step comes here only with a language model
     drafts = dict(state.get("drafts", {}))
     for path, candidate in sorted(candidates(state["rules"]).items()):
         if candidate.converted:
@@ -159,6 +160,7 @@ def _stopped_at_one_model(error: DbtError, folder: str) -> ValidationReport:
 def repair(state: LoopState) -> LoopState:
     """Send each failing model with repairs left, its T-SQL, columns and error back to the model."""
     options = state["options"]
+    assert options.llm is not None  # after_check comes here only with a language model
     drafts = dict(state["drafts"])
     for path, draft in sorted(drafts.items()):
         if draft.error is None or draft.flag is not None or draft.llm_failure is not None:
@@ -286,7 +288,7 @@ def _overlay(
     """One draft's model file (None: keep the `current` one, the rules') and its report entry."""
     candidate = draft.candidate
     failure = () if draft.llm_failure is None else (Issue("DM602", f"no answer: {draft.llm_failure}"),)
-    placed = {"model": candidate.model, "path": candidate.path}
+    placed: dict[str, Any] = {"model": candidate.model, "path": candidate.path}
     if draft.flag is not None:
         reasons = (draft.flag, *candidate.issues, *failure)
         after = replace(before, status=Status.NEEDS_REVIEW, reasons=reasons, **placed)

@@ -16,7 +16,7 @@ from ..convert.procedures import (
     with_defaults,
 )
 from ..convert.query import Relation
-from ..model.catalog import Catalog, RoutineKind
+from ..model.catalog import Catalog, Routine, RoutineKind
 from ..model.issues import Severity
 from ..model.results import ObjectResult, status_for
 from ..project import templates
@@ -114,7 +114,7 @@ def render_procedures(
     return files, objects, entries
 
 
-def _header(routine, converted: ConvertedModel, plan: ProcedurePlan) -> ProcedureHeader:
+def _header(routine: Routine, converted: ConvertedModel, plan: ProcedurePlan) -> ProcedureHeader:
     model = converted.model
     procedure = str(routine.name)
     if model.table is not None:
@@ -123,6 +123,7 @@ def _header(routine, converted: ConvertedModel, plan: ProcedurePlan) -> Procedur
         what = f"temp table {model.temp} of procedure {procedure}"
     else:
         what = f"the rows procedure {procedure} returns"
+    assert converted.sql is not None  # a model is written only when it has SQL
     variables = tuple(
         DbtVar(var.name, var.default)
         for var in plan.variables.values()
@@ -131,7 +132,7 @@ def _header(routine, converted: ConvertedModel, plan: ProcedurePlan) -> Procedur
     return ProcedureHeader(what=what, lines=tuple(model.lines), config=converted.config, variables=variables)
 
 
-def _entry(catalog: Catalog, routine, converted: ConvertedModel) -> dict:
+def _entry(catalog: Catalog, routine: Routine, converted: ConvertedModel) -> dict:
     entry: dict = {"name": converted.name.name}
     table = catalog.table(converted.model.table) if converted.model.table is not None else None
     description = routine.description or (table.description if table is not None else None)

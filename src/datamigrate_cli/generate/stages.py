@@ -25,7 +25,7 @@ from ..convert.query import (
 )
 from ..model.catalog import Catalog, RoutineKind, SourceRef, Table, View
 from ..model.issues import Issue, unparsed_issue
-from ..model.results import ObjectResult, status_for
+from ..model.results import ObjectResult, Status, status_for
 from ..project import templates
 from ..project.files import (
     ConfigFile,
@@ -87,6 +87,7 @@ def analyze(catalog: Catalog, target: Target) -> Analysis:
         elif routine.kind in {RoutineKind.INLINE_TABLE_FUNCTION, RoutineKind.TABLE_FUNCTION}:
             view, reason, fixed = function_as_view(routine)
             if view is None:
+                assert reason is not None  # function_as_view says why when it gives no view
                 functions_not_converted[routine.name.key] = reason
             else:
                 views.append(view)
@@ -225,9 +226,9 @@ def render(
     files["profiles.yml"] = ConfigFile(
         "profiles.yml", FileKind.PROFILES, **settings, default_output=options.target.name
     )
-    for macro in ("datamigrate_tests.sql", "datamigrate_validate.sql"):
-        path = f"macros/{macro}"
-        files[path] = TextFile(path, FileKind.MACRO, templates.static(f"project/macros/{macro}"))
+    for file_name in ("datamigrate_tests.sql", "datamigrate_validate.sql"):
+        path = f"macros/{file_name}"
+        files[path] = TextFile(path, FileKind.MACRO, templates.static(f"project/macros/{file_name}"))
     staged_files, staged_objects = staged
     files.update(staged_files)
     objects.extend(staged_objects)
@@ -281,7 +282,9 @@ def render(
     return RulesProject(files, tuple(objects))
 
 
-def _object(origin: Origin, status, model: str, path: str, reasons: tuple[Issue, ...]) -> ObjectResult:
+def _object(
+    origin: Origin, status: Status, model: str, path: str, reasons: tuple[Issue, ...]
+) -> ObjectResult:
     return ObjectResult(origin.kind, origin.name, status, model, path, origin.source, reasons)
 
 

@@ -163,9 +163,9 @@ def _model_entry(
 
     if table.primary_key:
         add_key_test(table.primary_key.columns)
-        for column in table.primary_key.columns:
-            if column.lower() in names:
-                _add_once(column_tests[names[column.lower()]], "not_null")
+        for key_column in table.primary_key.columns:
+            if key_column.lower() in names:
+                _add_once(column_tests[names[key_column.lower()]], "not_null")
     for unique in table.unique_constraints:
         add_key_test(unique.columns)
     for index in table.indexes:
@@ -179,9 +179,9 @@ def _model_entry(
         if parent is None or len(fk.columns) != len(fk.referenced_columns):
             continue
         parent_names = {c.original.lower(): _quoted(c.name, target.dialect) for c in parent.columns}
-        child = [names.get(c.lower()) for c in fk.columns]
+        child = [names[c.lower()] for c in fk.columns if c.lower() in names]
         fields = [parent_names.get(c.lower()) for c in fk.referenced_columns]
-        if None in child or None in fields:
+        if len(child) != len(fk.columns) or None in fields:
             continue
         to = f"ref('{parent.model}')"
         if len(child) == 1:
@@ -189,23 +189,23 @@ def _model_entry(
                 column_tests[child[0]], {"relationships": {"arguments": {"to": to, "field": fields[0]}}}
             )
         else:
-            columns = [quoted[name] for name in child]
+            child_columns = [quoted[name] for name in child]
             _add_once(
                 model_tests,
                 {
                     "datamigrate_relationships": {
-                        "arguments": {"columns": columns, "to": to, "fields": fields}
+                        "arguments": {"columns": child_columns, "to": to, "fields": fields}
                     }
                 },
             )
     for check in table.checks:
         accepted = _accepted_values(check.expression, table)
         if accepted is not None:
-            column, values, quote = accepted
+            column_name, values, quote = accepted
             arguments: dict = {"values": values}
             if not quote:
                 arguments["quote"] = False
-            column_tests[names[column.lower()]].append({"accepted_values": {"arguments": arguments}})
+            column_tests[names[column_name.lower()]].append({"accepted_values": {"arguments": arguments}})
 
     entry: dict = {"name": staging.model}
     if table.description:
@@ -255,7 +255,7 @@ def _accepted_values(expression: str, table: Table) -> tuple[str, list, bool] | 
 
 
 @lru_cache(maxsize=4096)
-def _parse_check(expression: str) -> exp.Expression | None:
+def _parse_check(expression: str) -> exp.Expr | None:
     """A CHECK expression's tree (cached: schemas repeat their checks; the tree is only read)."""
     try:
         return sqlglot.parse_one(expression, read="tsql")

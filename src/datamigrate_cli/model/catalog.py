@@ -81,7 +81,7 @@ def _only_when_set(value: object) -> bool:
     return not value
 
 
-def _since_v1(default: object) -> object:
+def _since_v1(default: object) -> Any:
     """A field added after format_version 1: written to a snapshot only when it is set."""
     return Field(default=default, exclude_if=_only_when_set)
 
@@ -433,7 +433,7 @@ def origin_independent(catalog: Catalog) -> Catalog:
     def by_name(items: tuple) -> tuple:
         return tuple(sorted(items, key=lambda item: ((item.name or "").lower(), repr(item))))
 
-    def plain(obj):
+    def plain(obj: Any) -> Any:  # any of the models with a source
         return obj.model_copy(update={"source": None})
 
     tables = tuple(

@@ -270,7 +270,9 @@ def _model(model: ModelFile) -> str:
     return f"{DISABLED_CONFIG}\n{notes}{text}"
 
 
-def _enabled_model(model: ModelFile, header: ModelHeader) -> str:
+def _enabled_model(
+    model: ModelFile, header: StagingHeader | ConvertedHeader | ProcedureHeader | LanguageModelHeader
+) -> str:
     origin, source_ref = model.origin, templates.where(model.origin.source)
     if isinstance(header, StagingHeader):
         return templates.render(

@@ -13,6 +13,8 @@ import jinja2
 from .escape import Sql, one_line
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..model.catalog import SourceRef
 
 
@@ -25,7 +27,9 @@ def templates_root() -> Traversable:
 
 
 class _Loader(jinja2.BaseLoader):
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
         path = templates_root()
         for part in template.split("/"):
             path = path / part

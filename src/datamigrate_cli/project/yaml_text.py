@@ -26,7 +26,7 @@ reader folds them into a space: a name with one would come back changed."""
 
 
 class Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)  # dbt's own style: lists indented under their key
 
     def represent_str(self, data: str) -> yaml.ScalarNode:
@@ -38,7 +38,7 @@ class Dumper(yaml.SafeDumper):
 Dumper.add_representer(str, Dumper.represent_str)
 
 
-def dump(document: dict) -> str:
+def dump(document: object) -> str:
     """`yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)`."""
     lines: list[str] = []
     try:
@@ -74,7 +74,7 @@ def _plain(text: str, kind: str) -> bool:
 def _scalar(value: object) -> str:
     kind = type(value)
     if kind is str:
-        text, tag = value, "str"
+        text, tag = str(value), "str"
     elif kind is bool:
         text, tag = ("true" if value else "false"), "bool"
     elif kind is int:

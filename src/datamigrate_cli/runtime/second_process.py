@@ -37,6 +37,7 @@ class Pending(Generic[T]):
         """What the work returned; raises what it raised (done here, when the child could not do it)."""
         if self._child is None:
             return self._work()
+        assert self._results is not None  # start() gives a child its results file
         with self._results:
             if not self._reap():
                 return self._work()
@@ -45,6 +46,7 @@ class Pending(Generic[T]):
 
     def _reap(self) -> bool:
         """Wait for the child; returns whether it finished its work."""
+        assert self._child is not None  # called while the child runs
         _, status = os.waitpid(self._child, 0)
         self._child = None
         return status == 0
@@ -56,6 +58,7 @@ class Pending(Generic[T]):
         if self._child is not None:  # the result is not wanted (an error, say): stop the child
             os.kill(self._child, signal.SIGKILL)
             self._reap()
+            assert self._results is not None  # start() gives a child its results file
             self._results.close()
 
 

@@ -82,6 +82,7 @@ def validate_project(
         offline = ("--no-populate-cache", "--vars", json.dumps({"datamigrate_offline": True}))
         run = run_dbt("compile", directory, arguments + offline, on_node)
     else:
+        assert catalog is not None  # read above for SEMANTIC and BUILD, the only level left
         warehouse = open_warehouse(directory, target, keep)
         try:
             loaded = warehouse.load(catalog, sample_rows)

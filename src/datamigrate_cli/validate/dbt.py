@@ -13,6 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # dbt is imported when it runs: it is slow to import
+    from dbt.artifacts.schemas.results import NodeResult as DbtNodeResult
+    from dbt_common.events.base_types import EventMsg
 
 DUCKDB_FILE = "datamigrate.duckdb"
 _LOCK = threading.Lock()
@@ -93,8 +98,8 @@ def _environment(project_dir: Path, env: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _node_callback(on_node: Callable[[str, str], None]) -> Callable:
-    def callback(event) -> None:
+def _node_callback(on_node: Callable[[str, str], None]) -> Callable[[EventMsg], None]:
+    def callback(event: EventMsg) -> None:
         if event.info.name == "NodeFinished":
             node_info = event.data.node_info
             on_node(node_info.node_name, node_info.node_status)
@@ -102,7 +107,7 @@ def _node_callback(on_node: Callable[[str, str], None]) -> Callable:
     return callback
 
 
-def _node_result(result) -> NodeResult:
+def _node_result(result: DbtNodeResult) -> NodeResult:
     node = result.node
     return NodeResult(
         unique_id=node.unique_id,

@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..model.catalog import Catalog, Column, Table
+from ..model.catalog import Catalog, Column, ForeignKey, Table
 
 _PRIMES = (1, 7, 11, 13, 17, 19, 23)
 _BASE_DATE = dt.date(2020, 1, 1)
@@ -67,7 +67,7 @@ class _Generator:
             rows.append(row)
         return SampleTable(table, names, rows)
 
-    def _value(self, table_key: str, column_name: str, i: int):
+    def _value(self, table_key: str, column_name: str, i: int) -> object:
         table = self.catalog.tables_by_key[table_key]
         column = _column(table, column_name)
         reference = _reference(table, column.name)
@@ -116,14 +116,14 @@ def _match(names: tuple[str, ...], name: str) -> str:
     return next(candidate for candidate in names if candidate.lower() == name.lower())
 
 
-def _reference(table: Table, column_name: str):
+def _reference(table: Table, column_name: str) -> tuple[int, ForeignKey] | None:
     for position, fk in enumerate(table.foreign_keys):
         if any(column.lower() == column_name.lower() for column in fk.columns):
             return position, fk
     return None
 
 
-def _typed_value(column: Column, i: int, position: int):
+def _typed_value(column: Column, i: int, position: int) -> object:
     kind = column.data_type
     if kind in _INTEGER_RANGES:
         return (i + 1) % _INTEGER_RANGES[kind][1]
@@ -176,7 +176,7 @@ def _base36(i: int) -> str:
             return digits
 
 
-def _convert(value, column: Column):
+def _convert(value: str | Decimal | None, column: Column) -> object:
     """A value from a CHECK constraint, as the column's type."""
     if value is None:
         return None
@@ -200,7 +200,7 @@ class _Choice:
     def size(self) -> int:
         return len(self.values)
 
-    def pick(self, i: int):
+    def pick(self, i: int) -> str | Decimal:
         return self.values[i % len(self.values)]
 
 
@@ -217,7 +217,7 @@ class _Range:
             return 10**9
         return max(int((self.high - self.low) / self.step) + 1, 0)
 
-    def pick(self, i: int):
+    def pick(self, i: int) -> Decimal:
         low = (
             self.low
             if self.low is not None
@@ -254,6 +254,10 @@ class _Pattern:
         return "".join(reversed(chars))
 
 
+_Domain = _Choice | _Range | _Pattern
+"""The values a CHECK constraint of a common shape allows."""
+
+
 def _limits(column: Column) -> _Range | None:
     """The values the column's type can hold, for the numeric types a range could overflow."""
     if column.data_type in _INTEGER_RANGES:
@@ -265,11 +269,11 @@ def _limits(column: Column) -> _Range | None:
     return None
 
 
-def _domain(table: Table, column: Column):
+def _domain(table: Table, column: Column) -> _Domain | None:
     """The values CHECK constraints on this one column allow, when their shape is a common one."""
     found = None
     whole = column.data_type in _INTEGER_RANGES or not column.scale
-    step = Decimal(1) if whole else Decimal(10) ** -column.scale
+    step = Decimal(1) if whole else Decimal(10) ** -(column.scale or 0)  # scale is set: not whole
     for check in table.checks:
         domain = _check_domain(check.expression, column.name.lower(), step)
         if domain is None:
@@ -283,7 +287,7 @@ def _domain(table: Table, column: Column):
 
 
 @cache
-def _check_domain(expression: str, column: str, step: Decimal):
+def _check_domain(expression: str, column: str, step: Decimal) -> _Domain | None:
     try:
         tree = sqlglot.parse_one(expression, read="tsql")
     except SqlglotError:
@@ -294,7 +298,7 @@ def _check_domain(expression: str, column: str, step: Decimal):
     return _node_domain(tree, step)
 
 
-def _node_domain(node: exp.Expression, step: Decimal):
+def _node_domain(node: exp.Expr, step: Decimal) -> _Domain | None:
     """What a CHECK of a common shape allows; None for any other shape (the warehouse then
     deletes the rows that break it)."""
     node = node.unnest()
@@ -302,7 +306,7 @@ def _node_domain(node: exp.Expression, step: Decimal):
         options = [
             d for d in (_node_domain(node.left, step), _node_domain(node.right, step)) if d is not None
         ]
-        if all(isinstance(d, _Choice) for d in options) and len(options) == 2:
+        if len(options) == 2 and isinstance(options[0], _Choice) and isinstance(options[1], _Choice):
             return _Choice(options[0].values + options[1].values)  # SQL Server stores IN as ORs of =
         return max(options, key=lambda d: d.size) if options else None
     if isinstance(node, exp.And):
@@ -370,11 +374,11 @@ def _char_class(body: str) -> str:
     return chars
 
 
-def _literal(node: exp.Literal):
+def _literal(node: exp.Literal) -> str | Decimal:
     return node.this if node.is_string else Decimal(node.this)
 
 
-def _number(node: exp.Expression | None) -> Decimal | None:
+def _number(node: exp.Expr | None) -> Decimal | None:
     node = node.unnest() if node is not None else None  # SSMS writes ([Qty]>=(10))
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         return -Decimal(node.this.this)

@@ -99,7 +99,8 @@ def _check(
             ), {}
         tables.setdefault(table.db, {})[table.name] = columns
     outputs = {select.alias_or_name: "" for select in tree.selects if select.alias_or_name != "*"}
-    schema = MappingSchema(tables, dialect=dialect, normalize=False)  # names are lower case already
+    # names are lower case already; sqlglot types the mapping as an invariant dict[str, object]
+    schema = MappingSchema(tables, dialect=dialect, normalize=False)  # type: ignore[arg-type]
     try:
         qualified = qualify(tree, schema=schema, dialect=dialect, validate_qualify_columns=True)
     except OptimizeError as exc:
@@ -115,7 +116,7 @@ def _check(
     return _type_clash(typed, target), outputs
 
 
-def parse_compiled(sql: str, dialect: str) -> exp.Expression | Finding:
+def parse_compiled(sql: str, dialect: str) -> exp.Expr | Finding:
     """The compiled SQL's tree, or a finding saying where it does not parse."""
     try:
         return sqlglot.parse_one(sql, read=dialect)
@@ -153,7 +154,7 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _ARITHMETIC = (exp.Mul, exp.Div, exp.Mod)
 
 
-def _type_clash(tree: exp.Expression, target: Target) -> Finding | None:
+def _type_clash(tree: exp.Expr, target: Target) -> Finding | None:
     """Comparisons and arithmetic between types no target converts implicitly (text vs number...)."""
     dialect = target.dialect
     for node in tree.find_all(*_COMPARISONS, *_ARITHMETIC, exp.Add, exp.Sub):
@@ -224,7 +225,7 @@ def computed_type(table: Table, column: Column, target: Target) -> str:
     return found or target.unbounded_text
 
 
-def _lowercased(tree: exp.Expression) -> exp.Expression:
+def _lowercased(tree: exp.Query) -> exp.Query:
     """Identifiers compared without case, as SQL Server's default collation does."""
 
     def lower(node: exp.Expression) -> exp.Expression:
@@ -236,7 +237,9 @@ def _lowercased(tree: exp.Expression) -> exp.Expression:
             node.set("catalog", None)
         return node
 
-    return tree.transform(lower)
+    lowered_tree = tree.transform(lower)
+    assert isinstance(lowered_tree, exp.Query)  # only its identifiers and tables change
+    return lowered_tree
 
 
 def _key(schema: str, name: str) -> tuple[str, str]:

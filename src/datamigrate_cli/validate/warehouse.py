@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any  # DB-API cursors: duckdb's or psycopg2's
 
 import sqlglot
 from sqlglot import exp
@@ -50,7 +51,7 @@ class Warehouse(ABC):
     """Where it is, for a person who kept it."""
 
     @abstractmethod
-    def connect(self):
+    def connect(self) -> Any:
         """A DB-API connection in autocommit mode."""
 
     @abstractmethod
@@ -58,7 +59,7 @@ class Warehouse(ABC):
         """The quoted name a source table has here."""
 
     @abstractmethod
-    def prepare(self, cursor, catalog: Catalog) -> None:
+    def prepare(self, cursor: Any, catalog: Catalog) -> None:
         """Create the schemas the source tables go in."""
 
     @abstractmethod
@@ -96,7 +97,7 @@ class Warehouse(ABC):
             connection.close()
         return loaded
 
-    def _create_tables(self, cursor, catalog: Catalog, loaded: Loaded) -> Catalog:
+    def _create_tables(self, cursor: Any, catalog: Catalog, loaded: Loaded) -> Catalog:
         """Create each source table; one the target refuses (columns that differ only in case on
         DuckDB, more than 1,600 on PostgreSQL: DM104, DM105) is a warning. Returns the catalog of
         the tables created, the ones sample rows go into."""
@@ -129,7 +130,7 @@ class Warehouse(ABC):
         body = ",\n  ".join(lines)
         return f"create table {self.relation(table)} (\n  {body}\n)"
 
-    def _enforce(self, cursor, catalog: Catalog, loaded: Loaded) -> None:
+    def _enforce(self, cursor: Any, catalog: Catalog, loaded: Loaded) -> None:
         """Remove rows that break a CHECK, then rows whose parent is gone, until nothing changes."""
         for table in catalog.tables:
             for check in table.checks:
@@ -143,8 +144,8 @@ class Warehouse(ABC):
         deletes = [statement for statement in deletes if statement]
         for _ in range(len(catalog.tables) + 1):
             removed = 0
-            for statement in deletes:
-                cursor.execute(statement)
+            for orphans in deletes:
+                cursor.execute(orphans)
                 removed += max(cursor.rowcount or 0, 0)
             if not removed:
                 break
@@ -163,7 +164,7 @@ class Warehouse(ABC):
             f"(select 1 from {self.relation(parent)} as p where {joined})"
         )
 
-    def _try(self, cursor, statement: str, rows: list[tuple] | None = None) -> bool:
+    def _try(self, cursor: Any, statement: str, rows: list[tuple] | None = None) -> bool:
         try:
             if rows is None:
                 cursor.execute(statement)
@@ -186,13 +187,13 @@ class DuckDBWarehouse(Warehouse):
         self.vars = {}
         self.where = str(self.path)
 
-    def connect(self):
+    def connect(self) -> Any:
         import duckdb
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(self.path))
 
-    def prepare(self, cursor, catalog: Catalog) -> None:
+    def prepare(self, cursor: Any, catalog: Catalog) -> None:
         for schema in sorted({table.name.schema_ for table in catalog.tables}):
             cursor.execute(f"create schema if not exists {_quote(schema)}")
 
@@ -223,7 +224,7 @@ class PostgresWarehouse(Warehouse):
         }
         self.created = False
 
-    def connect(self):
+    def connect(self) -> Any:
         import psycopg2
 
         try:
@@ -240,7 +241,7 @@ class PostgresWarehouse(Warehouse):
         connection.autocommit = True
         return connection
 
-    def prepare(self, cursor, catalog: Catalog) -> None:
+    def prepare(self, cursor: Any, catalog: Catalog) -> None:
         cursor.execute(f"create schema {_quote(self.schema)}")
         self.created = True
 
@@ -289,7 +290,7 @@ def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
         if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
             pattern = node.expression.this
             if "[" in pattern:  # T-SQL character classes: a regular expression in the target
-                match = exp.RegexpILike(
+                match: exp.Expression = exp.RegexpILike(
                     this=node.this, expression=exp.Literal.string(f"^{like_to_regex(pattern)}$")
                 )
             else:
@@ -307,5 +308,5 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote_all(names) -> str:
+def _quote_all(names: Iterable[str]) -> str:
     return ", ".join(_quote(name) for name in names)

@@ -86,7 +86,7 @@ def on_set(state: BodyState, step: Step, steps: list[Step]) -> None:
             assign(state, step, assignment.this.sql("tsql").lower(), assignment.expression)
 
 
-def assign(state: BodyState, step: Step, name: str, value: exp.Expression) -> None:
+def assign(state: BodyState, step: Step, name: str, value: exp.Expr) -> None:
     """@name holds value (variables substituted) from this step on; under an IF it holds a CASE."""
     value = substitute(value.copy(), state.values)
     branch = next(((kind, line) for kind, line in reversed(step.context) if kind in {"IF", "ELSE"}), None)
@@ -112,7 +112,7 @@ def _is_assignment(step: Step) -> bool:
         return False
 
 
-def assigns_only(tree: exp.Expression) -> bool:
+def assigns_only(tree: exp.Expr) -> bool:
     """SELECT @x = ..., @y = ... with no FROM."""
     return (
         isinstance(tree, exp.Select)

@@ -32,7 +32,7 @@ def order_plans(plans: list[ProcedurePlan]) -> list[ProcedurePlan]:
     """Procedures each after those that load the tables it reads (a cycle keeps name order)."""
     import graphlib
 
-    loaded_by = {}
+    loaded_by: dict[str, set[str]] = {}
     for plan in plans:
         for model in plan.models:
             if model.table is not None:
@@ -153,7 +153,9 @@ def _temp_names(query: exp.Query, procedure: str) -> exp.Query:
             return renamed
         return node
 
-    return query.transform(rename)
+    renamed = query.transform(rename)
+    assert isinstance(renamed, exp.Query)  # only tables are renamed, and the root is the query
+    return renamed
 
 
 def _jinja(sql: str, model: str) -> str:

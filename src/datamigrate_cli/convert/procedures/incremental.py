@@ -11,7 +11,7 @@ from .plan import INCREMENTAL_FILTER
 from .recognition import BodyState, reads_table, table_key
 
 
-def normalised(value: exp.Expression, target_aliases: set[str]) -> str:
+def normalised(value: exp.Expr, target_aliases: set[str]) -> str:
     """The value's SQL with the target's columns marked and other qualifiers dropped, so an UPDATE's
     SET and an INSERT's SELECT (each with its own aliases) compare."""
 
@@ -62,9 +62,7 @@ def check_update(
         state.flag("DM308", f"the UPDATE {'; '.join(found)}: the model rewrites matched rows whole", line)
 
 
-def incremental_filters(
-    query: exp.Query, key: str
-) -> tuple[exp.Query, list[exp.Expression], tuple[str, ...]]:
+def incremental_filters(query: exp.Query, key: str) -> tuple[exp.Query, list[exp.Expr], tuple[str, ...]]:
     """WHERE conjuncts that read the loaded table itself: removed from the query and returned,
     with the loaded table's key columns a NOT EXISTS compares on (for an upsert)."""
     if not isinstance(query, exp.Select) or query.args.get("where") is None:
@@ -154,7 +152,7 @@ def anti_joins_as_not_exists(query: exp.Query, key: str) -> exp.Query:
     return query
 
 
-def with_filters(query: exp.Query, filters: list[exp.Expression]) -> exp.Query:
+def with_filters(query: exp.Query, filters: list[exp.Expr]) -> exp.Query:
     """The query with each filter ANDed to its WHERE, wrapped in the INCREMENTAL_FILTER marker."""
     wrapped = [exp.Anonymous(this=INCREMENTAL_FILTER, expressions=[f.copy()]) for f in filters]
     return query.where(*wrapped, copy=True)

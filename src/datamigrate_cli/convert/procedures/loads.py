@@ -159,6 +159,7 @@ def _on_insert_tree(state: BodyState, step: Step, tree: exp.Insert) -> None:
         state.flag("DM309" if what == "EXEC" else "DM308", f"INSERT ... {what} is not a set-based load",
                    step.line)  # fmt: skip
         return
+    query: exp.Query | None  # aligned() below may say None
     query = source.copy()
     if tree.args.get("with_") is not None and isinstance(query, (exp.Select, exp.SetOperation)):
         query.set("with_", tree.args["with_"].copy())
@@ -240,10 +241,12 @@ def _on_merge_tree(state: BodyState, step: Step, tree: exp.Merge) -> None:
     source = using.copy()
     if not source.alias:
         source.set("alias", exp.TableAlias(this=exp.to_identifier("source")))
+    query: exp.Query | None  # aligned() below may say None
     query = exp.select(*(value.copy() for value in values)).from_(source)
     if tree.args.get("with_") is not None:  # WITH cte AS (...) MERGE ... USING cte
         query.set("with_", tree.args["with_"].copy())
     query = substitute(query, state.values)
     target = load_target(state, table)
     query = aligned(query, columns, column_types(state, target))
+    assert query is not None  # one SELECT of the VALUES, as many as the columns (checked above)
     target.loads.append(Load("merge", query, step.line, keys))

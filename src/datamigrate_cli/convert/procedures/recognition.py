@@ -5,7 +5,9 @@ conversion share.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import overload
 
 import sqlglot
 from sqlglot import exp
@@ -50,28 +52,28 @@ class BodyState:
     catalog: Catalog
     params: dict[str, int]
     issues: list[Issue] = field(default_factory=list)
-    values: dict[str, exp.Expression] = field(default_factory=dict)
+    values: dict[str, exp.Expr] = field(default_factory=dict)
     """@variable (lower case) -> the expression it holds at this point of the body."""
     targets: dict[str, LoadTarget] = field(default_factory=dict)
     results: list[tuple[exp.Query, int]] = field(default_factory=list)
     updates: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
     """Table key -> (line, column -> the value it is set to, normalised) of an UPDATE waiting for the
     INSERT that makes it an upsert."""
-    conditions: dict[int, exp.Expression] = field(default_factory=dict)
+    conditions: dict[int, exp.Expr] = field(default_factory=dict)
     """IF line -> its condition (variables substituted), for assignments under it."""
     rowcount: int = 0
     rowcount_line: int | None = None
     transaction: bool = False
     flagged_catch: set[int] = field(default_factory=set)
 
-    def flag(self, code: str, message: str, line: int) -> None:
+    def flag(self, code: str, message: str, line: int | None) -> None:
         """Record an issue once (the same code, message and line twice is one issue)."""
         issue = Issue(code, message, line)
         if issue not in self.issues:
             self.issues.append(issue)
 
 
-def parse_step(state: BodyState, step: Step) -> exp.Expression | None:
+def parse_step(state: BodyState, step: Step) -> exp.Expr | None:
     """The step's sqlglot tree, or None after flagging DM311 when it does not parse."""
     try:
         return sqlglot.parse_one(step.text, read="tsql")
@@ -154,7 +156,7 @@ def aligned(query: exp.Query, names: list[str], types: dict[str, str]) -> exp.Qu
     return query
 
 
-def selects_of(query: exp.Expression):
+def selects_of(query: exp.Expr) -> Iterator[exp.Select]:
     """The SELECTs of a query: itself, or each branch of a UNION / EXCEPT / INTERSECT."""
     if isinstance(query, exp.SetOperation):
         yield from selects_of(query.this)
@@ -163,7 +165,11 @@ def selects_of(query: exp.Expression):
         yield query
 
 
-def substitute(tree: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:
+@overload
+def substitute(tree: exp.Query, values: dict[str, exp.Expr]) -> exp.Query: ...
+@overload
+def substitute(tree: exp.Expr, values: dict[str, exp.Expr]) -> exp.Expr: ...
+def substitute(tree: exp.Expr, values: dict[str, exp.Expr]) -> exp.Expr:
     """Variables and parameters replaced by what they hold (an unassigned variable is NULL)."""
 
     def swap(node: exp.Expression) -> exp.Expression:
@@ -181,6 +187,6 @@ def substitute(tree: exp.Expression, values: dict[str, exp.Expression]) -> exp.E
     return tree.transform(swap)
 
 
-def reads_table(node: exp.Expression, key: str) -> bool:
+def reads_table(node: exp.Expr, key: str) -> bool:
     """Whether the tree reads the table of this key anywhere."""
     return any(table_key(table) == key for table in node.find_all(exp.Table))

@@ -191,7 +191,7 @@ def _lined_up(state: BodyState, target: LoadTarget) -> list[exp.Query]:
     return lined
 
 
-def _null(name: str, types: dict[str, str]) -> exp.Expression:
+def _null(name: str, types: dict[str, str]) -> exp.Expr:
     """`CAST(NULL AS <the column's type>) AS [name]`: a column a load does not fill."""
     kind = exp.DataType.build(types.get(name.lower(), "nvarchar(max)"), dialect="tsql")
     return exp.alias_(exp.cast(exp.null(), kind), exp.to_identifier(name, quoted=True))
@@ -199,10 +199,10 @@ def _null(name: str, types: dict[str, str]) -> exp.Expression:
 
 def _vars(routine: Routine, models: list[ProcedureModel], state: BodyState) -> dict[str, ProcedureVar]:
     used = {
-        found.group(1)
+        matched.group(1)
         for model in models
         for literal in model.query.find_all(exp.Literal)
-        if literal.is_string and (found := VAR_NAME.fullmatch(literal.this))
+        if literal.is_string and (matched := VAR_NAME.fullmatch(literal.this))
     }  # the placeholders' literals, found in the tree: generating the SQL to search it cost more
     found: dict[str, ProcedureVar] = {}
     for parameter in routine.parameters:

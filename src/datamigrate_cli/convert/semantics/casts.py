@@ -83,13 +83,13 @@ def _convert(node: exp.Convert, context: Context) -> exp.Expression | None:
     if style is not None and to.this in DATE_TYPES | DATETIME_TYPES and (value_type in TEXT_TYPES):
         return _parse_style(value, style, to, safe, context)
     converted = exp.TryCast(this=value, to=to) if safe else exp.Cast(this=value, to=to)
-    if safe:
+    if isinstance(converted, exp.TryCast):  # safe
         return _try_cast(converted, context) or converted
     return cast(converted, context) or converted
 
 
 def _format_style(
-    value: exp.Expression, style: int, value_type: exp.DataType.Type | None, context: Context
+    value: exp.Expression, style: int, value_type: exp.DType | None, context: Context
 ) -> exp.Expression | None:
     semantics = context.semantics
     if value_type in DATE_TYPES and (style in _TIME_ONLY_STYLES or style in {0, 100, 20, 120, 21, 121, 126}):
@@ -106,6 +106,7 @@ def _format_style(
         if semantics.convert_style_126_no_ms is None:
             context.flag("DM202", f"CONVERT style 126 has no rewrite for {context.dialect}")
             return None
+        assert semantics.format_text is not None  # fmt was made from it
         plain = fill(semantics.format_text, context.dialect, d=value, f=semantics.convert_style_126_no_ms)
         millisecond = fill(semantics.datepart["MILLISECOND"], context.dialect, d=value)
         return exp.case().when(exp.EQ(this=millisecond, expression=exp.Literal.number(0)), plain).else_(fmt)
@@ -166,8 +167,7 @@ def _coalesce(node: exp.Coalesce, context: Context) -> exp.Expression | None:
     if target is None or (type_of(replacement) == target.this and not text_length(target)):
         return None
     converted = exp.Cast(this=replacement.copy(), to=target.copy())
-    converted = cast(converted, context) or converted
-    return exp.Coalesce(this=first, expressions=[converted])
+    return exp.Coalesce(this=first, expressions=[cast(converted, context) or converted])
 
 
 HANDLERS: dict[type, Handler] = {

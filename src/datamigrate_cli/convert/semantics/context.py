@@ -17,7 +17,7 @@ from ...targets import Semantics, Target
 class Context:
     target: Target
     flags: list[Issue]
-    node: exp.Expression | None = None
+    node: exp.Expr | None = None
     """The node being rewritten: a flag takes its line."""
 
     @property
@@ -48,7 +48,7 @@ Handler = Callable[..., exp.Expression | None]
 """A rewrite: (node, Context) -> a replacement node, or None after editing the node in place."""
 
 
-def source_line(node: exp.Expression) -> int | None:
+def source_line(node: exp.Expr) -> int | None:
     """The line `node` (or the first name inside it) was on in the parsed text, or None."""
     for candidate in (node, *node.find_all(exp.Identifier)):
         line = candidate.meta.get("line") if candidate._meta else None
@@ -59,7 +59,9 @@ def source_line(node: exp.Expression) -> int | None:
 
 @lru_cache(maxsize=512)
 def _parse_template(text: str, dialect: str) -> exp.Expression:
-    return sqlglot.parse_one(text, read=dialect)
+    tree = sqlglot.parse_one(text, read=dialect)
+    assert isinstance(tree, exp.Expression)  # every parsed node is; sqlglot types it as the Expr trait
+    return tree
 
 
 def fill(text: str, dialect: str, **args: exp.Expression | str | int) -> exp.Expression:

@@ -34,7 +34,7 @@ _HANDLERS: dict[type, Handler] = {
 """Node type -> its rewrite; each returns a replacement node, or None after editing in place."""
 
 
-def rewrite(tree: exp.Expression, target: Target | str) -> list[Issue]:
+def rewrite(tree: exp.Expr, target: Target | str) -> list[Issue]:
     """Rewrite `tree` in place so that `tree.sql(dialect=target.dialect)` means what the T-SQL meant.
 
     `target` is a Target, or the name or sqlglot dialect of one. Returns what could not be made
@@ -69,7 +69,7 @@ def _resolve(target: Target | str) -> Target:
     return by_dialect or get_target(target)
 
 
-def _become(node: exp.Expression, replacement: exp.Expression) -> None:
+def _become(node: exp.Expr, replacement: exp.Expression) -> None:
     """Turn the root node into its replacement (the caller holds the root, so it cannot be swapped)."""
     for key in list(node.args):
         node.set(key, None)

@@ -44,7 +44,9 @@ def _add(node: exp.Add, context: Context) -> exp.Expression | None:
         return exp.DPipe(this=left, expression=right, safe=False)
     for text, number in ((left, right), (right, left)):
         if is_text(text) and is_number(number):
-            target = number.type.copy() if number.type is not None else exp.DataType.build(type_of(number))
+            number_type = type_of(number)
+            assert number_type is not None  # is_number(number) says it has one
+            target = number.type.copy() if number.type is not None else exp.DataType.build(number_type)
             text.replace(exp.Cast(this=text.copy(), to=target))
             return None
     return None

@@ -22,7 +22,7 @@ DATETIME_TYPES = {T.DATETIME, T.DATETIME2, T.SMALLDATETIME, T.TIMESTAMP, T.TIMES
 _TEXT_FUNCTIONS = (exp.Left, exp.Right, exp.Substring, exp.Upper, exp.Lower, exp.Trim, exp.Replace, exp.Stuff)
 
 
-def type_of(node: exp.Expression) -> exp.DataType.Type | None:
+def type_of(node: exp.Expression) -> exp.DType | None:
     """The SQL Server type of `node`, or None when unknown."""
     if isinstance(node, exp.Cast):
         return node.to.this

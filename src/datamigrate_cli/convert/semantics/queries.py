@@ -29,6 +29,7 @@ def _select(node: exp.Select, context: Context) -> exp.Expression | None:
     limit = node.args.get("limit")
     options = limit.args.get("limit_options") if isinstance(limit, exp.Limit) else None
     if options is not None and (options.args.get("percent") or options.args.get("with_ties")):
+        assert isinstance(limit, exp.Limit)  # options come from a Limit only
         return _top_by_window(node, limit, options, context)
     return None
 

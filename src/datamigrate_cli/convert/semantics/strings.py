@@ -11,7 +11,7 @@ from .collation import lowered, rtrim_spaces
 from .context import Context, Handler
 from .operands import TEXT_TYPES, T, int_literal, is_number, is_text, string_literal, type_of
 
-DATALENGTH_FIXED: dict[exp.DataType.Type, int] = {
+DATALENGTH_FIXED: dict[exp.DType, int] = {
     T.TINYINT: 1,
     T.SMALLINT: 2,
     T.INT: 4,
@@ -46,7 +46,7 @@ def _datalength(node: exp.Anonymous, context: Context) -> exp.Expression | None:
         size = exp.Literal.number(DATALENGTH_FIXED[value_type])
         return exp.case().when(exp.Is(this=value.copy(), expression=exp.null()), exp.null()).else_(size)
     if value_type in TEXT_TYPES:
-        if string_literal(value) is None or not string_literal(value).isascii():
+        if (literal := string_literal(value)) is None or not literal.isascii():
             context.flag(
                 "DM206", "DATALENGTH of varchar counts UTF-8 bytes on the target (exact for ASCII text)"
             )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ...tsql.script import STATEMENT_STARTS
 from ...tsql.types import BASE_TYPES, TYPE_ALIASES, column_values, sizes
@@ -266,6 +266,7 @@ def _table(text: str, match: re.Match) -> TableRead:
                 break
             continue
         end = _BODY_END.match(text, position)
+        assert end is not None  # all of it is optional: it always matches
         if end.group("end") == ")":
             position = end.end()
             break
@@ -278,6 +279,7 @@ def _table(text: str, match: re.Match) -> TableRead:
             item, position = _column(text, position)
         items.append(item)
     tail = _TABLE_TAIL.match(text, position)
+    assert tail is not None  # all of it is optional: it always matches
     if tail.end() != len(text):
         raise Decline
     return TableRead(name, tuple(items))
@@ -335,8 +337,9 @@ def _plain_column(groups: tuple[str | None, ...]) -> ColumnRead | dict:
     )
     if named is not None:
         _name(named)  # a reserved word here is not read as the grammar reads it
+    assert name is not None  # a group the pattern requires
     base, length, precision, scale, built_in = _column_type(data_type, first, second, is_max)
-    values = {
+    values: dict[str, Any] = {
         "name": _name(name),
         "data_type": base,
         "user_type": None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlglot.tokens import TokenType
+from sqlglot import TokenType
 
 from ...model.catalog import (
     ObjectName,

@@ -121,7 +121,11 @@ def read_module(text: str) -> View | Routine | Trigger | None:
     words = list(iter_words(text, 1))
     statement = Statement(text=text, file="", line=1, first_word=words[0].upper() if words else "")
     read_statement(builder, statement)
-    found = [*builder.views.values(), *builder.routines.values(), *builder.triggers.values()]
+    found: list[View | Routine | Trigger] = [
+        *builder.views.values(),
+        *builder.routines.values(),
+        *builder.triggers.values(),
+    ]
     if builder.unparsed or len(found) != 1:
         return None
     return found[0].model_copy(update={"source": None})

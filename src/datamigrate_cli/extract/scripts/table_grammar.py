@@ -5,7 +5,7 @@ builder's table drafts.
 
 from __future__ import annotations
 
-from sqlglot.tokens import TokenType
+from sqlglot import TokenType
 
 from ...model.catalog import (
     CheckConstraint,
@@ -81,8 +81,9 @@ def alter_table(builder: CatalogBuilder, text: str, source: SourceRef) -> None:
         raise SyntaxProblem(f"table {name} is not defined (earlier in these scripts)")
     if tokens.accept("ADD"):
         while not tokens.at_end():
-            if tokens.is_word("CONSTRAINT") and draft.has_constraint(tokens.peek(1).text.strip('[]"')):
-                raise SyntaxProblem(f"constraint {tokens.peek(1).text} is already defined on {name}")
+            named = tokens.peek(1) if tokens.is_word("CONSTRAINT") else None  # None at the end of the text
+            if named is not None and draft.has_constraint(named.text.strip('[]"')):
+                raise SyntaxProblem(f"constraint {named.text} is already defined on {name}")
             if tokens.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "DEFAULT"):
                 _table_constraint(tokens, draft)
             else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ...model.catalog import Catalog
@@ -207,7 +207,7 @@ def _connection_string(settings: ServerSettings, driver: str | None, password: S
     return ";".join(_pairs(parts))
 
 
-def _pairs(parts: dict[str, str | None]) -> list[str]:
+def _pairs(parts: Mapping[str, str | None]) -> list[str]:
     return [f"{key}={_odbc_value(value)}" for key, value in parts.items() if value is not None]
 
 
@@ -228,7 +228,7 @@ def _masked(message: str, settings: ServerSettings, password: Secret | None) -> 
 
 
 # --------------------------------------------------------------------- pyodbc
-def _pyodbc():
+def _pyodbc() -> Any:  # the pyodbc module
     try:
         import pyodbc
     except ImportError as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Sequence as Rows
 from dataclasses import dataclass
 from importlib import resources
@@ -188,7 +188,11 @@ class ObjectFilter:
         return self._combine(any_of, whole(self.include), whole(self.exclude))
 
     @staticmethod
-    def _combine(any_of, include: tuple[str, ...], exclude: tuple[str, ...]) -> tuple[str, list[str]]:
+    def _combine(
+        any_of: Callable[[tuple[str, ...]], tuple[str, list[str]]],
+        include: tuple[str, ...],
+        exclude: tuple[str, ...],
+    ) -> tuple[str, list[str]]:
         parts, values = [], []
         if include:
             condition, params = any_of(include)
@@ -248,8 +252,8 @@ class _RowReader:
     def catalog(self) -> Catalog:
         tables = self._tables()
         views = {r["object_id"]: self._view(r) for r in self.rows["views"]}
-        routines = {r["object_id"]: self._routine(r) for r in self.rows["routines"]}
-        routines = {oid: routine for oid, routine in routines.items() if routine is not None}
+        read_routines = {r["object_id"]: self._routine(r) for r in self.rows["routines"]}
+        routines = {oid: routine for oid, routine in read_routines.items() if routine is not None}
         triggers = {r["object_id"]: self._trigger(r) for r in self.rows["triggers"]}
         user_types = [self._user_type(r) for r in self.rows["types"]]
         sequences = [
@@ -262,7 +266,7 @@ class _RowReader:
             for r in self.rows["sequences"]
         ]
         synonyms = [Synonym(name=_name(r), target=r["base_object_name"]) for r in self.rows["synonyms"]]
-        modules = {**views, **routines, **triggers}
+        modules: dict[int, View | Routine | Trigger] = {**views, **routines, **triggers}
         named = [*tables.values(), *modules.values(), *user_types, *sequences, *synonyms]
         return Catalog(
             database=self.info["database_name"],
@@ -364,7 +368,7 @@ class _RowReader:
             scale=scale,
             nullable=bool(c["is_nullable"]),
             identity=(
-                Identity(seed=_int(identity["seed_value"]), increment=_int(identity["increment_value"]))
+                Identity(seed=int(identity["seed_value"]), increment=int(identity["increment_value"]))
                 if identity
                 else None
             ),
@@ -532,7 +536,7 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _size(base: str, max_length: int | None, precision: int | None, scale: int | None) -> tuple:
+def _size(base: str, max_length: int, precision: int | None, scale: int | None) -> tuple:
     """(max_length, precision, scale) as a script declares them: only the parts the type takes."""
     if base in _LENGTH_TYPES:
         return max_length, None, None
