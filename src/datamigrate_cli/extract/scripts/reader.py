@@ -15,11 +15,11 @@ from pathlib import Path
 from ...model.catalog import Catalog, Routine, SourceRef, Trigger, UnparsedStatement, View
 from ...model.errors import InputError
 from ...runtime.cycle_collector import collector_paused
+from ...tsql.lexer import words
 from ...tsql.script import (
     ScriptNotes,
     Statement,
     find_sql_files,
-    iter_words,
     read_script,
     split_batches,
     split_statements,
@@ -104,8 +104,8 @@ def read_module(text: str) -> View | Routine | Trigger | None:
     the same way. Returns None when the text is not one view, routine or trigger this reader understands.
     """
     builder = CatalogBuilder()
-    words = list(iter_words(text, 1))
-    statement = Statement(text=text, file="", line=1, first_word=words[0].upper() if words else "")
+    first = words(text, 1)
+    statement = Statement(text=text, file="", line=1, first_word=first[0] if first else "")
     read_statement(builder, statement)
     found = [*builder.views.values(), *builder.routines.values(), *builder.triggers.values()]
     if builder.unparsed or len(found) != 1:
