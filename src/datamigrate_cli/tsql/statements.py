@@ -46,8 +46,9 @@ class Piece(NamedTuple):
     """It creates a view, procedure, function or trigger, which takes the rest of the text."""
 
 
-def split(text: str, *, modules: bool = False) -> Iterator[Piece]:
-    """The statements of the text in order, empty ones (a lone semicolon) left out.
+def split(text: str, *, modules: bool = False) -> Iterator[tuple[int, int, str, int, bool]]:
+    """The statements of the text in order, as the fields of a Piece (plain tuples: a script of a
+    million INSERTs makes a million); empty ones (a lone semicolon) left out.
 
     With `modules`, CREATE [OR ALTER] VIEW / PROCEDURE / FUNCTION / TRIGGER takes the rest of the text,
     as it takes the rest of a batch.
@@ -62,87 +63,94 @@ def statement_end(text: str, position: int, first: str, *, condition: bool = Fal
     With `condition`, the text is an IF or WHILE condition: it ends before the first word that
     begins a statement, and before (not after) a semicolon.
     """
-    return next(_scan(text, position, first, modules=False, condition=condition))
+    return Piece(*next(_scan(text, position, first, modules=False, condition=condition)))
 
 
-def _scan(text: str, position: int, first: str | None, *, modules: bool, condition: bool) -> Iterator[Piece]:
-    # One loop for every statement of the text: a script of a million INSERTs makes a million pieces.
+def _scan(
+    text: str, position: int, first: str | None, *, modules: bool, condition: bool
+) -> Iterator[tuple[int, int, str, int, bool]]:
+    # One loop for every statement of the text: a script of a million INSERTs makes a million
+    # statements, so the loop is written for speed (locals, one dictionary look-up per word).
     length = len(text)
     search = TOKEN.search
     to_paren = TO_NEXT_PAREN.match
+    switches = SWITCHES.get
     start = position
-    mode = previous = first or ""
     before = ""
-    depth = cases = 0
     while True:
-        if depth:  # no word inside parentheses begins a statement: skip to the next parenthesis
-            run = to_paren(text, position)
-            if run is None:
-                break
-            mark = run.group("mark")
-            if mark == "/*":
-                position = comment_end(text, run.start("mark"))
-                continue
-            position = run.end()
-            depth += 1 if mark == "(" else -1
-            before, previous = previous, ")"
-            continue
-        found = search(text, position)
-        if found is None:
-            break
-        kind = found.lastgroup
-        if kind == COMMENT:
-            position = skip_comment(text, found)
-            continue
-        if first is None:  # between statements: this token begins one
-            if kind == SEMI:
-                position = found.end()
-                continue
-            start = found.start()
-            if kind == WORD:
-                first = mode = previous = found.group().upper()
-                position = found.end()
-                continue
-            first = mode = previous = ""
-        position = found.end()
-        if kind == WORD:
-            word = found.group().upper()
-            if word in _NOTABLE:
-                if word == "CASE":
-                    cases += 1
-                elif cases:
-                    if word == "END":
-                        cases -= 1
-                elif (mode, word) in SWITCHES:
-                    mode = SWITCHES[(mode, word)]
-                elif word in STARTS and previous not in NAME_MARKS and _begins(word, text, position):
-                    if not condition and _continues(word, previous, before):
-                        pass
-                    elif not condition and word in ABSORBS.get(mode, ()):
-                        mode = mode if mode in KEEPS_ABSORBING else word
-                    else:
-                        yield Piece(start, found.start(), first, found.start(), False)
-                        start, first, mode = found.start(), word, word
-                elif (
-                    modules
-                    and word in MODULE_KINDS
-                    and first in _MODULE_STARTS
-                    and (previous == first or previous in _MODULE_AFTER)
-                ):
-                    yield Piece(start, length, first, length, True)
+        while first is None:  # between statements: the next token that is not a comment begins one
+            found = search(text, position)
+            if found is None:
+                return
+            kind = found.lastgroup
+            position = found.end()
+            if kind == COMMENT:
+                position = skip_comment(text, found)
+            elif kind == WORD:
+                start, first = found.start(), found.group().upper()
+            elif kind != SEMI:
+                start, first = found.start(), ""
+                position = start  # read the token itself below (an opening parenthesis counts)
+        mode = previous = first
+        depth = cases = 0
+        while True:
+            if depth:  # no word inside parentheses begins a statement: skip to the next parenthesis
+                run = to_paren(text, position)
+                if run is None:
+                    yield start, length, first, length, False
                     return
-            before, previous = previous, word
-            continue
-        if kind == SEMI:
-            yield Piece(start, found.start(), first, found.start() if condition else position, False)
-            first = None
-            continue
-        if kind == OPEN:
-            depth = 1
-        # A mark is kept as itself (NAME_MARKS), any other token as its kind: neither is a keyword.
-        before, previous = previous, found.group() if kind == OTHER else kind or ""
-    if first is not None:
-        yield Piece(start, length, first, length, False)
+                mark = run.group("mark")
+                if mark == "/*":
+                    position = comment_end(text, run.start("mark"))
+                    continue
+                position = run.end()
+                depth += 1 if mark == "(" else -1
+                before, previous = previous, ")"
+                continue
+            found = search(text, position)
+            if found is None:
+                yield start, length, first, length, False
+                return
+            kind = found.lastgroup
+            position = found.end()
+            if kind == WORD:
+                word = found.group().upper()
+                if word in _NOTABLE:
+                    if word == "CASE":
+                        cases += 1
+                    elif cases:
+                        if word == "END":
+                            cases -= 1
+                    elif (switched := switches((mode, word))) is not None:
+                        mode = switched
+                    elif word in STARTS and previous not in NAME_MARKS and _begins(word, text, position):
+                        if not condition and _continues(word, previous, before):
+                            pass
+                        elif not condition and word in ABSORBS.get(mode, ()):
+                            mode = mode if mode in KEEPS_ABSORBING else word
+                        else:
+                            yield start, found.start(), first, found.start(), False
+                            start, first, mode = found.start(), word, word
+                    elif (
+                        modules
+                        and word in MODULE_KINDS
+                        and first in _MODULE_STARTS
+                        and (previous == first or previous in _MODULE_AFTER)
+                    ):
+                        yield start, length, first, length, True
+                        return
+                before, previous = previous, word
+            elif kind == SEMI:
+                yield start, found.start(), first, found.start() if condition else position, False
+                first = None
+                break
+            elif kind == OPEN:
+                depth = 1
+                before, previous = previous, "("
+            elif kind == COMMENT:
+                position = skip_comment(text, found)
+            else:  # a mark is kept as itself (NAME_MARKS), any other token as its kind: never a keyword
+                before, previous = previous, found.group() if kind == OTHER else kind or ""
 
 
 def _continues(word: str, previous: str, before: str) -> bool:

@@ -5,7 +5,7 @@ plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextended
 made of exactly one such statement is read here with compiled regular expressions, without sqlglot's
 tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
 statement, quoted names with `]]`, computed columns, unusual options, a second statement) returns
-None and goes through the full path (`script.split_statements` + the grammar in `ddl.py`), which
+None and goes through the full path (`tsql/script.split_statements` + the grammar in `grammar.py`), which
 stays the reference: a test reads every corpus both ways and compares the snapshots.
 
 This module only reads; `ddl._Builder` applies what it returns, with the same code as the grammar.
