@@ -69,14 +69,16 @@ KEYWORDS: dict[str, Keyword] = {
     ),
     "UPDATE": Keyword(
         "UPDATE has one SET clause; its FROM and WHERE take subqueries in parentheses only, so a "
-        "SELECT at the top level after it is the next statement. ON UPDATE (a foreign key's action), "
+        "SELECT at the top level after it is the next statement. ON UPDATE before a foreign key's "
+        "action (FOREIGN_KEY_ACTIONS), "
         "FOR/AFTER/INSTEAD OF UPDATE (a trigger's event), a cursor's FOR UPDATE [OF] and MERGE's THEN "
         "UPDATE are clauses",
         absorbs=_words("SET"),
         continues_after=_words("ON THEN") | _TRIGGER_EVENT,
     ),
     "DELETE": Keyword(
-        "DELETE takes no query at its top level (subqueries are in parentheses); ON DELETE, a "
+        "DELETE takes no query at its top level (subqueries are in parentheses); ON DELETE before a "
+        "foreign key's action (FOREIGN_KEY_ACTIONS), a "
         "trigger's event and MERGE's THEN DELETE are clauses",
         continues_after=_words("ON THEN") | _TRIGGER_EVENT,
     ),
@@ -115,7 +117,8 @@ KEYWORDS: dict[str, Keyword] = {
     "DEALLOCATE": Keyword("DEALLOCATE cursor"),
     # ---- control of flow (blocks.py reads the blocks these make inside a body)
     "IF": Keyword(
-        "IF condition statement; DROP <kind> IF EXISTS name is one DROP",
+        "IF condition statement; DROP <kind> IF EXISTS name is one DROP (the splitter also checks "
+        "that EXISTS and a name follow: never a parenthesis, as in IF EXISTS (SELECT ...))",
         continues_after=_DROP_KINDS,
     ),
     "WHILE": Keyword("WHILE condition statement"),
@@ -198,6 +201,10 @@ SWITCHES: dict[tuple[str, str], str] = {
     ("REVOKE", "FROM"): "PERMISSION TARGET",
 }
 """(what a statement is so far, a word reached at its top level) -> what it is from there on."""
+
+FOREIGN_KEY_ACTIONS = frozenset({"CASCADE", "NO", "SET"})
+"""ON DELETE / ON UPDATE continue a statement only before a foreign key's action (CASCADE, NO ACTION,
+SET NULL, SET DEFAULT): `SET NOCOUNT ON` then `UPDATE t ...` on the next line are two statements."""
 
 MODULE_KINDS = frozenset({"VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER"})
 """CREATE / ALTER / CREATE OR ALTER of these takes the rest of its batch: SQL Server reads every

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from .keywords import (
     ABSORBS,
     CONTINUES_AFTER,
+    FOREIGN_KEY_ACTIONS,
     KEEPS_ABSORBING,
     MODULE_KINDS,
     NAME_MARKS,
@@ -124,7 +125,7 @@ def _scan(
                     elif (switched := switches((mode, word))) is not None:
                         mode = switched
                     elif word in STARTS and previous not in NAME_MARKS and _begins(word, text, position):
-                        if not condition and _continues(word, previous, before):
+                        if not condition and _continues(word, previous, before, text, position):
                             pass
                         elif not condition and word in ABSORBS.get(mode, ()):
                             mode = mode if mode in KEEPS_ABSORBING else word
@@ -153,9 +154,19 @@ def _scan(
                 before, previous = previous, found.group() if kind == OTHER else kind or ""
 
 
-def _continues(word: str, previous: str, before: str) -> bool:
+def _continues(word: str, previous: str, before: str, text: str, position: int) -> bool:
     after = CONTINUES_AFTER.get(word)
-    return after is not None and (previous in after or f"{before} {previous}" in after)
+    if after is None or not (previous in after or f"{before} {previous}" in after):
+        return False
+    if previous == "ON" and word in {"DELETE", "UPDATE"}:  # not SET NOCOUNT ON, then UPDATE t
+        return _next_word(text, position) in FOREIGN_KEY_ACTIONS
+    if word == "IF":  # DROP <kind> IF EXISTS name: a name follows, never IF EXISTS (SELECT ...)
+        exists = _next_token(text, position)
+        if exists is None or exists.group().upper() != "EXISTS":
+            return False
+        name = _next_token(text, exists.end())
+        return name is not None and name.lastgroup != OPEN
+    return True
 
 
 def _begins(word: str, text: str, position: int) -> bool:
