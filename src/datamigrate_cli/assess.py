@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 from .generate.graph import run_pipeline
 from .generate.state import GenerateOptions
@@ -22,7 +23,9 @@ from .model.catalog import Catalog, SourceRef
 from .model.issues import Severity, worst
 from .model.results import ObjectResult, Status
 from .targets import get_target
-from .tsql.blocks import tokens as tsql_tokens
+from .tsql.blocks import body_steps
+from .tsql.lexer import tokens as tsql_tokens
+from .tsql.lexer import words as tsql_words
 from .version import __version__
 
 ASSESSMENT_VERSION = 1
@@ -94,25 +97,8 @@ that convert cleanly, or with information only, take none."""
 
 
 # ------------------------------------------------------------------------- token scan
-_STATEMENTS = frozenset({
-    "select", "insert", "update", "delete", "merge", "set", "declare", "if", "while", "exec", "execute",
-    "return", "print", "raiserror", "throw", "truncate", "open", "fetch", "close", "deallocate", "break",
-    "continue", "goto", "waitfor", "with", "commit", "rollback", "save", "create", "drop", "alter",
-})  # fmt: skip
-"""Words that begin a statement at the top level of a routine's body."""
-_CONTINUES = {
-    "insert": {"select", "exec", "execute", "with"},
-    "update": {"set"},
-    "merge": {"update", "insert", "delete", "set"},
-    "with": {"select", "insert", "update", "delete", "merge"},
-    "cursor": {"select"},
-}
-"""Statement so far -> keywords that are part of it, not a new statement (INSERT ... SELECT)."""
-_SET_OPERATORS = {"union", "all", "except", "intersect"}
-
-
 def _tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, text) of each token outside comments, read as the procedure converter reads them;
+    """(kind, text) of each token outside comments, read by the shared lexer (tsql/lexer.py);
     words lower-cased, quoted names unquoted (a quoted name is never a keyword, a temp table or a
     variable), every other mark `punct`."""
     for token in tsql_tokens(text):
@@ -126,58 +112,26 @@ def _tokens(text: str) -> Iterator[tuple[str, str]]:
             yield "punct", token.word
 
 
-def _body_start(tokens: list[tuple[str, str]]) -> int:
-    """Where the body begins, after the header (`CREATE PROCEDURE name @p int = 1 AS`): after the
-    first AS at the top level that is not `@p AS type`; 0 when there is no such AS."""
-    depth = 0
-    for index, (kind, value) in enumerate(tokens):
-        if kind == "punct" and value in "()":
-            depth += 1 if value == "(" else -1
-        elif kind == "word" and value == "as" and depth == 0:
-            previous = tokens[index - 1][1] if index else ""
-            if not previous.startswith("@"):
-                return index + 1
-    return 0
-
-
 def scan(text: str) -> Complexity:
     """Count the constructs of one routine's text (its whole CREATE statement). Statements are
-    counted in the body; the constructs everywhere (RETURNS @t TABLE is in the header)."""
+    the body's statements as the procedure converter reads them (tsql/blocks.py), an IF's or a
+    WHILE's condition counted as one; the other constructs are counted everywhere (RETURNS @t TABLE
+    is in the header)."""
+    steps = body_steps(text)
     tokens = list(_tokens(text))
-    body = _body_start(tokens)
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter(
+        statements=len(steps),
+        cursors=sum(1 for step in steps if step.kind == "DECLARE" and "CURSOR" in tsql_words(step.text)),
+    )
     temp_tables: set[str] = set()
-    depth, current = 0, ""
     for index, (kind, value) in enumerate(tokens):
-        previous = tokens[index - 1][1] if index else ""
-        following = tokens[index + 1] if index + 1 < len(tokens) else ("", "")
-        if kind == "punct":
-            depth += {"(": 1, ")": -1}.get(value, 0)
-            if value == ";" and depth == 0:
-                current = ""
-            continue
         if kind != "word":
             continue
+        previous = tokens[index - 1][1] if index else ""
+        following = tokens[index + 1] if index + 1 < len(tokens) else ("", "")
         if value.startswith("#"):
             temp_tables.add(value)
-        if value == "values" and current == "insert":
-            current = "values"  # INSERT ... VALUES (...) takes no SELECT after it
-        if (
-            index >= body
-            and depth == 0
-            and value in _STATEMENTS
-            and (value != "with" or _cte(tokens, index))
-            and previous != "for"  # a cursor's FOR UPDATE / FOR SELECT is part of its DECLARE
-        ):
-            if value in _CONTINUES.get(current, ()) or (value == "select" and previous in _SET_OPERATORS):
-                current = "merge" if current == "merge" else value
-            else:
-                counts["statements"] += 1
-                current = value
-        if value == "cursor" and current == "declare":  # not `SET @c = CURSOR FOR` of a declared @c
-            counts["cursors"] += 1
-            current = "cursor"
-        elif value == "while":
+        if value == "while":
             counts["loops"] += 1
         elif value in {"exec", "execute"} and _dynamic(following, tokens[index + 2 : index + 5]):
             counts["dynamic_sql"] += 1
@@ -188,7 +142,7 @@ def scan(text: str) -> Complexity:
         elif value == "begin" and following[1] in {"tran", "transaction", "distributed"}:
             counts["transactions"] += 1
     lines = sum(1 for line in text.splitlines() if line.strip())
-    return Complexity(lines=lines, temp_tables=len(temp_tables), **counts)
+    return Complexity(lines=lines, temp_tables=len(temp_tables), **{k: v for k, v in counts.items() if v})
 
 
 def _dynamic(following: tuple[str, str], after: list[tuple[str, str]]) -> bool:
@@ -198,12 +152,6 @@ def _dynamic(following: tuple[str, str], after: list[tuple[str, str]]) -> bool:
         return True
     names = [following[1], *(v for k, v in after if k in {"word", "name"})]
     return "sp_executesql" in names[:3]
-
-
-def _cte(tokens: list[tuple[str, str]], index: int) -> bool:
-    """`WITH name AS (` or `WITH name (columns)`: a CTE, not a table hint or WITH ROLLUP/TIES."""
-    after = tokens[index + 1 : index + 3]
-    return len(after) == 2 and after[0][0] in {"word", "name"} and after[1][1] in {"as", "("}
 
 
 def _declared_as(tokens: list[tuple[str, str]], index: int) -> bool:
@@ -290,7 +238,8 @@ def assess(catalog: Catalog, target: str = "duckdb") -> Assessment:
         if status == Status.NEEDS_REVIEW:
             hours = EFFORT_HOURS[("routine", complexity.band)]
         else:
-            hours = EFFORT_HOURS.get(("other", worst(reasons)), 0.0) if reasons else 0.0
+            severity = worst(reasons) if reasons else None
+            hours = EFFORT_HOURS.get(("other", severity), 0.0) if severity is not None else 0.0
         codes = tuple(dict.fromkeys(issue.code for issue in reasons))
         routines.append(RoutineAssessment(kind, str(name), source, complexity, status, codes, hours))
     routines.sort(key=lambda r: (-r.complexity.score, r.name))
@@ -299,10 +248,11 @@ def assess(catalog: Catalog, target: str = "duckdb") -> Assessment:
         worst(o.reasons) for o in plan.objects if (o.kind, o.name) not in in_review and o.reasons
     )
     bands = Counter(r.complexity.band for r in routines if r.status == Status.NEEDS_REVIEW)
+    tallies: dict[str, Counter[Any]] = {"routine": bands, "other": others}
     effort = [
         EffortLine(f"{group}, {key}", count, hours)
         for (group, key), hours in EFFORT_HOURS.items()
-        if (count := (bands if group == "routine" else others).get(key, 0))
+        if (count := tallies[group][key])
     ]
     return Assessment(
         catalog.database, catalog.origin, chosen.name, catalog_counts(catalog), tuple(plan.objects),

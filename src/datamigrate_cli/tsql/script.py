@@ -1,7 +1,8 @@
 """Reading T-SQL scripts: files and folders, encodings, SQLCMD lines, GO batches, statements.
 
-Nothing here builds a syntax tree. Statements are found with one regular-expression scan
-that skips strings, quoted names and comments, so a 1 MB script of INSERTs costs little.
+Nothing here builds a syntax tree. Statements are found by the one splitter (tsql/statements.py),
+whose scan skips strings, quoted names, comments and parenthesised runs, so a 1 MB script of INSERTs
+costs little.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from ..model.errors import InputError
+from .lexer import words
+from .statements import split
 
 SQL_SUFFIXES = (".sql",)
 
@@ -29,87 +32,6 @@ _SETVAR = re.compile(r"""^(\w+)(?:[ \t]+(?:"((?:[^"]|"")*)"|(\S+)))?[ \t]*$""")
 _SQLCMD_VAR = re.compile(r"\$\((\w+)\)")
 _NEWLINE = re.compile("\n")
 
-_TOKEN = re.compile(
-    r"""
-      (?P<string>N?'(?:[^']|'')*'?)
-    | (?P<quoted>"(?:[^"]|"")*"?|\[(?:[^\]]|\]\])*\]?)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<word>[A-Za-z_@#][\w@#$]*)
-    | (?P<open>\()
-    | (?P<close>\))
-    | (?P<semi>;)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-# Inside parentheses only the depth matters: one match runs to the next parenthesis that counts,
-# over strings, quoted names and comments whole. Possessive quantifiers: no backtracking.
-_TO_NEXT_PAREN = re.compile(
-    r"""(?:[^()'"\[\-/]++|'(?:[^']|'')*+'?|"(?:[^"]|"")*+"?|\[(?:[^\]]|\]\])*+\]?|--[^\n]*+|/\*.*?(?:\*/|\Z)|[-/])*+
-        (?P<paren>[()])""",
-    re.VERBOSE | re.DOTALL,
-)
-
-# Words that begin a statement at the top level of a batch.
-STATEMENT_STARTS = frozenset(
-    [
-        "CREATE",
-        "ALTER",
-        "DROP",
-        "INSERT",
-        "UPDATE",
-        "DELETE",
-        "MERGE",
-        "TRUNCATE",
-        "BULK",
-        "EXEC",
-        "EXECUTE",
-        "USE",
-        "SET",
-        "PRINT",
-        "RAISERROR",
-        "CHECKPOINT",
-        "DBCC",
-        "DECLARE",
-        "IF",
-        "GRANT",
-        "DENY",
-        "REVOKE",
-        "DISABLE",
-        "ENABLE",
-        "WAITFOR",
-        "SELECT",
-        "BACKUP",
-        "RESTORE",
-        "RECONFIGURE",
-    ]
-)
-# A start word right after one of these continues the statement (ON DELETE SET NULL, BULK INSERT,
-# UNION SELECT, trigger events "FOR INSERT, UPDATE", DECLARE c CURSOR FOR SELECT).
-_CONTINUES_AFTER = {
-    "INSERT": {"BULK", "ON", "FOR", "AFTER", "OF", "THEN", "INSTEAD"},
-    "UPDATE": {"ON", "FOR", "AFTER", "OF", "THEN", "INSTEAD"},
-    "DELETE": {"ON", "FOR", "AFTER", "OF", "THEN", "INSTEAD"},
-    "SET": {"DELETE", "UPDATE"},
-    "SELECT": {"UNION", "ALL", "EXCEPT", "INTERSECT", "FOR", "AS"},
-    "ALTER": {"OR"},  # CREATE OR ALTER
-}
-# Inside a statement begun with one of these, a start word is part of it (UPDATE t SET ...,
-# INSERT INTO t SELECT ..., ALTER DATABASE x SET ..., ALTER TABLE t DROP CONSTRAINT ...).
-_ABSORBS = {
-    "UPDATE": {"SET", "SELECT"},
-    "INSERT": {"SELECT", "EXEC", "EXECUTE"},
-    "MERGE": {"INSERT", "UPDATE", "DELETE", "SET", "SELECT"},
-    "ALTER": {"SET", "DROP", "DISABLE", "ENABLE"},
-    "DECLARE": {"SELECT", "SET"},
-    "DELETE": {"SELECT"},
-    "GRANT": {"SELECT", "INSERT", "UPDATE", "DELETE", "EXEC", "EXECUTE", "ALTER"},
-    "DENY": {"SELECT", "INSERT", "UPDATE", "DELETE", "EXEC", "EXECUTE", "ALTER"},
-    "REVOKE": {"SELECT", "INSERT", "UPDATE", "DELETE", "EXEC", "EXECUTE", "ALTER"},
-}
-# A batch whose first statement creates one of these is that object, to the end of the batch.
-_ALTER_COLUMN = re.compile(r"\s+COLUMN\b", re.IGNORECASE)
-_MODULE_KINDS = {"VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER"}
-
 
 class Statement(NamedTuple):  # a NamedTuple: a big script makes one per statement
     text: str
@@ -119,7 +41,7 @@ class Statement(NamedTuple):  # a NamedTuple: a big script makes one per stateme
 
     def words(self, count: int) -> list[str]:
         """The first `count` words of the statement, upper-cased (comments and strings skipped)."""
-        return [w.upper() for w in iter_words(self.text, count)]
+        return words(self.text, count)
 
 
 @dataclass
@@ -282,17 +204,6 @@ def _sqlcmd(
     notes.unsupported.append((file, line, reason, text.strip()))
 
 
-def iter_words(text: str, limit: int | None = None) -> Iterator[str]:
-    """Words of the text outside strings, quoted names and comments."""
-    count = 0
-    for match in _TOKEN.finditer(text):
-        if match.lastgroup == "word":
-            yield match.group()
-            count += 1
-            if limit is not None and count >= limit:
-                return
-
-
 class _LineIndex:
     def __init__(self, text: str) -> None:
         self._starts = [match.start() for match in _NEWLINE.finditer(text)]
@@ -302,74 +213,13 @@ class _LineIndex:
 
 
 def split_statements(batch: Batch, file: str) -> list[Statement]:
-    """Split one batch into statements: at top-level semicolons and at words that begin one."""
+    """Split one batch into statements: at top-level semicolons and at words that begin one
+    (tsql/statements.py); a view, procedure, function or trigger takes the rest of its batch."""
     text = batch.text
     lines = _LineIndex(text)
     statements: list[Statement] = []
-    depth = 0
-    start: int | None = None
-    first = ""
-    previous = ""
-    module = False
-
-    def close(end: int) -> None:
-        if start is not None:
-            body = text[start:end].rstrip().rstrip(";").rstrip()
+    for start, end, first, _, module in split(text, modules=True):
+        body = text[start:end].rstrip() if module else text[start:end].rstrip().rstrip(";").rstrip()
+        if body:
             statements.append(Statement(body, file, batch.line + lines.line_of(start), first))
-
-    position = 0
-    while not module:
-        if depth:  # no word inside parentheses begins a statement: skip to the next parenthesis
-            match = _TO_NEXT_PAREN.match(text, position)
-            if match is None:
-                break
-            position = match.end()
-            depth += 1 if match.group("paren") == "(" else -1
-            previous = ")"
-            continue
-        match = _TOKEN.search(text, position)
-        if match is None:
-            break
-        position = match.end()
-        kind = match.lastgroup
-        if kind == "comment":
-            continue
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth = max(depth - 1, 0)
-        elif kind == "semi" and depth == 0:
-            close(match.start())
-            start, first, previous = None, "", ""
-            continue
-        elif kind == "word":
-            word = match.group().upper()
-            if start is None:
-                start, first = match.start(), word
-            elif (
-                depth == 0
-                and word in STATEMENT_STARTS
-                and _begins_statement(word, previous, first)
-                and not (word == "ALTER" and _ALTER_COLUMN.match(text, match.end()))
-            ):
-                close(match.start())
-                start, first = match.start(), word
-            if first in {"CREATE", "ALTER"} and word in _MODULE_KINDS and previous in {first, "OR", "ALTER"}:
-                module = True  # the rest of the batch is the module's body
-            previous = word
-            continue
-        if start is None:
-            start, first = match.start(), ""
-        previous = match.group()
-    if module:
-        start = start if start is not None else 0
-        statements.append(Statement(text[start:].rstrip(), file, batch.line + lines.line_of(start), first))
-    else:
-        close(len(text))
-    return [s for s in statements if s.text]
-
-
-def _begins_statement(word: str, previous: str, first: str) -> bool:
-    if previous in _CONTINUES_AFTER.get(word, ()):
-        return False
-    return word not in _ABSORBS.get(first, ())
+    return statements

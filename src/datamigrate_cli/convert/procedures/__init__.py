@@ -1,7 +1,7 @@
 """Stored procedures -> dbt models, by rules: the set-based ETL shapes a procedure is made of.
 
-A procedure body is split into statements (tsql/blocks.py: sqlglot's tokenizer swallows the rest
-of a line after END, FETCH or EXEC), each statement is parsed by sqlglot, and the sequence is
+A procedure body is split into statements (tsql/blocks.py, with the splitter extract uses:
+sqlglot's tokenizer swallows the rest of a line after END, FETCH or EXEC), each statement is parsed by sqlglot, and the sequence is
 matched against a table of shapes:
 
   TRUNCATE/DELETE t + INSERT INTO t SELECT      -> a table model for t

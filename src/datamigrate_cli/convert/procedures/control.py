@@ -11,7 +11,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ...tsql.blocks import TOKEN, Step
+from ...tsql.blocks import Step
+from ...tsql.lexer import words as tsql_words
 from .recognition import BodyState, is_temp, load_target, parse_step, substitute
 
 
@@ -47,7 +48,7 @@ def on_while(state: BodyState, step: Step, steps: list[Step]) -> None:
 
 def on_declare(state: BodyState, step: Step, steps: list[Step]) -> None:
     """DECLARE: cursors and table variables are flagged; a variable holds its default."""
-    words = [m.group().upper() for m in TOKEN.finditer(step.text) if m.lastgroup == "word"]
+    words = tsql_words(step.text, numbers=True)
     if "CURSOR" in words[:6]:
         state.flag("DM301", f"cursor {words[1].lower()}", step.line)
         return
@@ -68,7 +69,7 @@ def on_declare(state: BodyState, step: Step, steps: list[Step]) -> None:
 
 def on_set(state: BodyState, step: Step, steps: list[Step]) -> None:
     """SET: ROWCOUNT limits the result set; SET @x = ... assigns; other SETs are options."""
-    words = [m.group().upper() for m in TOKEN.finditer(step.text) if m.lastgroup == "word"]
+    words = tsql_words(step.text, numbers=True)
     if len(words) > 1 and words[1] == "ROWCOUNT":
         state.rowcount = int(words[2]) if len(words) > 2 and words[2].isdigit() else 0
         state.rowcount_line = step.line if len(words) > 2 and words[2].startswith("@") else None

@@ -5,7 +5,7 @@ plain columns, ALTER TABLE ... ADD CONSTRAINT, CREATE INDEX, EXEC sp_addextended
 made of exactly one such statement is read here with compiled regular expressions, without sqlglot's
 tokenizer or the token grammar. Anything these patterns do not recognise whole (comments inside the
 statement, quoted names with `]]`, computed columns, unusual options, a second statement) returns
-None and goes through the full path (`script.split_statements` + the grammar in `ddl.py`), which
+None and goes through the full path (`tsql/script.split_statements` + the grammar in `grammar.py`), which
 stays the reference: a test reads every corpus both ways and compares the snapshots.
 
 This module only reads; `ddl._Builder` applies what it returns, with the same code as the grammar.
@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from ...tsql.script import STATEMENT_STARTS
+from ...tsql.keywords import STARTS
 from ...tsql.types import BASE_TYPES, TYPE_ALIASES, column_values, sizes
 
 # A name as sqlglot's T-SQL tokenizer gives it: [bracketed] (no `]]` escape: too rare to handle
@@ -26,7 +26,7 @@ _NAME = r"(?:\[[^\[\]]++\]|[A-Za-z_][A-Za-z0-9_]*+)"
 _DOTTED = rf"{_NAME}(?:\s*+\.\s*+{_NAME}){{0,2}}"
 # Names these patterns skip without reading them: never a bare word that begins a statement, where
 # the statement splitter would cut (`... TEXTIMAGE_ON select`). Names that are read go through _name.
-_SAFE_NAME = rf"(?:\[[^\[\]]++\]|(?!(?:{'|'.join(sorted(STATEMENT_STARTS))})\b)[A-Za-z_][A-Za-z0-9_]*+)"
+_SAFE_NAME = rf"(?:\[[^\[\]]++\]|(?!(?:{'|'.join(sorted(STARTS))})\b)[A-Za-z_][A-Za-z0-9_]*+)"
 _STRING = r"N?'[^']*+(?:''[^']*+)*+'"  # unrolled: no alternation per character
 # Balanced parentheses, three levels deep, over strings and bracketed names. No comments, no
 # double quotes: those go to the full path.
@@ -128,7 +128,7 @@ _ADD_ITEM = re.compile(r"\s*+(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|DEFAULT)
 _COMMA = re.compile(r"\s*+,")
 _ACTION_RE = re.compile(_ACTION, _FLAGS)
 # Bare names the statement splitter or the grammar could take for keywords.
-_RESERVED = STATEMENT_STARTS | {"AS", "ON", "WITH", "FOR", "ASC", "DESC", "MAX"}
+_RESERVED = STARTS | {"AS", "ON", "WITH", "FOR", "ASC", "DESC", "MAX"}
 
 
 class Decline(Exception):

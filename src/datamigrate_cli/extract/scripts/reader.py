@@ -15,12 +15,12 @@ from pathlib import Path
 from ...model.catalog import Catalog, Routine, SourceRef, Trigger, UnparsedStatement, View
 from ...model.errors import InputError
 from ...runtime.cycle_collector import collector_paused
+from ...tsql.lexer import words
 from ...tsql.script import (
     EmptyScript,
     ScriptNotes,
     Statement,
     find_sql_files,
-    iter_words,
     read_script,
     split_batches,
     split_statements,
@@ -118,8 +118,8 @@ def read_module(text: str) -> View | Routine | Trigger | None:
     the same way. Returns None when the text is not one view, routine or trigger this reader understands.
     """
     builder = CatalogBuilder()
-    words = list(iter_words(text, 1))
-    statement = Statement(text=text, file="", line=1, first_word=words[0].upper() if words else "")
+    first = words(text, 1)
+    statement = Statement(text=text, file="", line=1, first_word=first[0] if first else "")
     read_statement(builder, statement)
     found: list[View | Routine | Trigger] = [
         *builder.views.values(),
