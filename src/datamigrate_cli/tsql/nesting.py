@@ -9,7 +9,7 @@ SQL statement is nested too deeply"; CASE only to 10 levels), so real code stays
 
 from __future__ import annotations
 
-from .blocks import tokens
+from .lexer import tokens
 
 MAX_NESTING = 256
 """The deepest nesting converted: every stage, dbt and the targets were tried with it."""

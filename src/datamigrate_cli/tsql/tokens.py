@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from sqlglot import Token, TokenType
 from sqlglot.dialects.tsql import TSQL
 from sqlglot.errors import TokenError
-from sqlglot.tokens import Token, TokenType
 
 _TOKENIZER = TSQL().tokenizer_class()
 _NAME_TYPES = {TokenType.IDENTIFIER, TokenType.VAR}
