@@ -130,7 +130,7 @@ def generate(
 
     client, max_repairs = language_model(llm, llm_model, max_repairs)
     catalog = _read_snapshot(snapshot)
-    with working(GENERATING):
+    with working(f"{GENERATING}: {_sizes(catalog)}"):
         result = run_generate(
             catalog, output, target, project_name, dry_run,
             check=check, llm=client, max_repairs=max_repairs,
@@ -323,9 +323,20 @@ def _read_server(live_server: LiveServer) -> Catalog:
 def _read_snapshot(path: Path) -> Catalog:
     if not path.is_file():
         raise SnapshotError(f"{path}: no such snapshot; run `datamigrate extract --ddl ... -o {path}` first")
+    size = path.stat().st_size
     try:
-        return read_snapshot(path)
+        with working(
+            f"Reading the snapshot ({size / 1_000_000:,.0f} MB)"
+            if size > 10_000_000
+            else "Reading the snapshot"
+        ):
+            return read_snapshot(path)
     except CatalogFormatError as exc:
         raise SnapshotError(str(exc)) from None
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{path}: not a text file; pass the schema.json written by `extract`") from None
+
+
+def _sizes(catalog: Catalog) -> str:
+    return (
+        f"{len(catalog.tables):,} tables, {len(catalog.views):,} views, "
+        f"{len(catalog.routines):,} procedures and functions"
+    )
