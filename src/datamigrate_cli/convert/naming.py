@@ -56,6 +56,9 @@ class NameSpace:
 
     def __init__(self, taken: set[str] | frozenset[str] | None = None) -> None:
         self._taken: set[str] = set(taken or ())
+        self._owners: dict[str, str] = {}
+        self.renamed: dict[str, tuple[str, str]] = {}
+        """A name that got a number -> (the name it would have had, the original that holds that one)."""
 
     def claim(self, original: str, prefix: str = "") -> str:
         base = _fit(prefix + snake_case(original), original)
@@ -64,6 +67,9 @@ class NameSpace:
             suffix = f"_{number}"
             name, number = _fit(base, original, len(suffix)) + suffix, number + 1
         self._taken.add(name)
+        self._owners[name] = original
+        if name != base:
+            self.renamed[name] = (base, self._owners.get(base, base))
         return name
 
 

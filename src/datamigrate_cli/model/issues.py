@@ -277,6 +277,11 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM906", "view does not parse", E,
          "The view's CREATE VIEW ... AS SELECT could not be parsed, so it could not be converted.",
          "Check the syntax at the line given; rewrite the construct sqlglot cannot read and extract again."),
+    Code("DM908", "renamed to stay unique", INFO,
+         "Two objects (or two columns of a table) have names that become the same snake_case name, or a name "
+         "a file cannot have (CON, NUL, ...); the first keeps it and the next gets a number (`_2`, `_3`), in "
+         "the order of the snapshot, so the same schema always gives the same names.",
+         "Nothing, unless you prefer other names: rename the models or columns in the project by hand."),
     Code("DM907", "nested too deeply", E,
          "The object's SQL nests parentheses, CASE or BEGIN blocks deeper than datamigrate converts (256 "
          "levels; SQL Server refuses far less, error 191), so it was set aside: a view, function or procedure "
