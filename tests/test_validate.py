@@ -59,6 +59,11 @@ CASES = {
                        "shop__customer_spend", "error", "type clash", "c.name - v.spend"),
     "runtime type error": Case(MART, "SUM(v.spend)", "SUM(UPPER(v.spend))", "build",
                                "shop__customer_spend", "error", "upper(DECIMAL(19,4))", "UPPER(v.spend)"),
+    # DuckDB creates the view without evaluating it; only a query that reads every row fails.
+    "fails only when queried": Case(MART, "SUM(v.spend)", "SUM(CASE WHEN v.visit_date > '19970101' THEN v.spend END)",
+                                    "build", "shop__customer_spend", "error",
+                                    'fails when queried: Conversion Error: invalid date field format: "19970101"',
+                                    "'19970101'"),
     "failing unique test": Case(STAGING_YML, "      - name: tier\n        data_tests:\n",
                                 "      - name: tier\n        data_tests:\n          - unique\n", "build",
                                 "unique_stg_shop__customer_tier", "fail", "unique test on stg_shop__customer.tier",

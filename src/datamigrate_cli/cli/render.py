@@ -157,6 +157,8 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     if report.checked_by != "dbt":
         verdict += f" ({report.checked_by} only, not dbt)"
     rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
+    if report.level.value == "build":
+        rows = f", {report.queried} views queried{rows}"
     out.print(
         f"{heading}{report.level.value} {verdict} on {report.target}: "
         f"models {models['ok']} ok, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "

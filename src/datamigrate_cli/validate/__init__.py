@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -23,6 +24,7 @@ from ..project.files import is_disabled_model
 from ..project.writer import SNAPSHOT
 from ..targets import TARGETS, Target
 from .dbt import NodeResult, load_manifest, run_dbt
+from .execute import Executed
 from .locate import TestPlaces, line_in, needle_in
 from .semantic_check import Finding, check_models, parse_compiled
 from .verdicts import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
@@ -76,6 +78,7 @@ def validate_project(
     catalog = _catalog(directory, level) if level in {Level.SEMANTIC, Level.BUILD} else None
     arguments = ("--target", output)
     validate_schema = None
+    executed = Executed()
     if level == Level.PARSE:
         run = run_dbt("parse", directory, arguments, on_node)
     elif level in {Level.COMPILE, Level.SEMANTIC}:
@@ -89,6 +92,9 @@ def validate_project(
             report.sample_rows = loaded.rows if sample_rows else {}
             variables = ("--vars", json.dumps(warehouse.vars)) if warehouse.vars else ()
             run = run_dbt("build", directory, arguments + variables, on_node, env=warehouse.env)
+            if run.error is None:
+                built = {node.unique_id for node in run.nodes if _STATUS.get(node.status) == Verdict.OK}
+                executed = warehouse.execute(load_manifest(directory), built)
         finally:
             warehouse.drop()
         report.warehouse = warehouse.where
@@ -105,8 +111,11 @@ def validate_project(
     findings = check_models(manifest, catalog, target, validate_schema) if catalog and manifest else {}
     nodes = run.nodes if level != Level.PARSE else _parsed_nodes(manifest)
     places = TestPlaces(directory, manifest, origins)
+    nodes = [*nodes, *_ephemeral_nodes(manifest, executed, {node.unique_id for node in nodes})]
     for node in nodes:
-        report.nodes.append(_verdict(directory, node, manifest, findings, level, target, origins, places))
+        verdict = _verdict(directory, node, manifest, findings, level, target, origins, places)
+        report.nodes.append(_executed(directory, verdict, node.unique_id, executed))
+    report.queried = len(executed.queried)
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
     report.seconds = time.perf_counter() - started
@@ -150,6 +159,40 @@ def _verdict(
     line = compiled_line or line_in(directory, node.path, needle)
     origin = origins.get(node.path or "")
     return NodeVerdict(kind, node.name, node.path, verdict, message, line, origin, node.seconds)
+
+
+def _executed(directory: Path, verdict: NodeVerdict, unique_id: str, executed: Executed) -> NodeVerdict:
+    """A model dbt built, as querying it found it: an error with the database's message and line."""
+    if verdict.verdict != Verdict.OK:
+        return verdict
+    failure = executed.failures.get(unique_id)
+    if failure is not None:
+        message = f"fails when queried: {failure.message}"
+        line = next(
+            (found for needle in failure.needles if (found := line_in(directory, verdict.path, needle))), None
+        )
+        return replace(verdict, verdict=Verdict.ERROR, message=message, line=line)
+    if unique_id in executed.skipped:
+        return replace(verdict, verdict=Verdict.SKIPPED, message="not run: something it depends on failed")
+    return verdict
+
+
+def _ephemeral_nodes(manifest: dict, executed: Executed, reported: set[str]) -> list[NodeResult]:
+    """Ephemeral models that were queried: dbt never reports them, the validation must."""
+    nodes = manifest.get("nodes", {})
+    return [
+        NodeResult(
+            unique_id,
+            nodes[unique_id]["name"],
+            "model",
+            "success",
+            None,
+            nodes[unique_id].get("original_file_path"),
+            nodes[unique_id].get("compiled_code"),
+        )
+        for unique_id in (*executed.queried, *executed.skipped)
+        if unique_id not in reported and unique_id in nodes
+    ]
 
 
 def _parsed_nodes(manifest: dict) -> list[NodeResult]:

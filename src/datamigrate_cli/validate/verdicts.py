@@ -72,6 +72,8 @@ class ValidationReport:
     """Where a build ran: the DuckDB file or the PostgreSQL schema (removed afterwards unless kept)."""
     kept: str | None = None
     """With --keep: the DuckDB file or PostgreSQL schema the build ran in."""
+    queried: int = 0
+    """At build level: how many views and ephemeral models were queried after the build."""
     seconds: float = 0.0
 
     @property
@@ -105,6 +107,7 @@ class ValidationReport:
             "sample_rows": self.sample_rows,
             "warehouse": self.warehouse,
             "kept": self.kept,
+            "queried": self.queried,
             "nodes": [
                 {
                     "kind": node.kind,

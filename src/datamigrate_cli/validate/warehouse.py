@@ -23,6 +23,7 @@ from ..model.catalog import Catalog, ForeignKey, Table
 from ..model.errors import DbtError, InputError
 from ..targets import Target
 from ..tsql.patterns import like_to_regex
+from .execute import Executed, execute_models
 from .names import validation_table
 from .sample import sample_rows
 from .semantic_check import source_type
@@ -96,6 +97,21 @@ class Warehouse(ABC):
         finally:
             connection.close()
         return loaded
+
+    def execute(self, manifest: dict, built: set[str]) -> Executed:
+        """Query every view and ephemeral model dbt built here (see `execute.py`)."""
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+
+            def run_query(sql: str) -> list[str]:
+                cursor.execute(sql)
+                cursor.fetchall()
+                return [column[0] for column in cursor.description or ()]
+
+            return execute_models(manifest, built, run_query, self.target.dialect)
+        finally:
+            connection.close()
 
     def create_table(self, table: Table) -> str:
         lines = []

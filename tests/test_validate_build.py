@@ -1,0 +1,132 @@
+"""`validate --level build` executes every model: views and ephemeral models are queried after the
+build, so that a model which fails only when someone selects from it is an error, not a pass.
+
+Fixtures are projects generated from tests/fixtures/small.sql with one model added or changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from datamigrate_cli.extract import extract_scripts
+from datamigrate_cli.generate import generate
+from datamigrate_cli.validate import Level, Verdict, validate_project
+from datamigrate_cli.validate.execute import execution_sql
+
+SMALL = Path(__file__).parent / "fixtures" / "small.sql"
+MARTS = Path("models") / "marts" / "shop"
+
+# Each column fails only when its value is computed: DuckDB casts '19970101' to a date when it
+# plans the comparison (the date literal must be 'YYYY-MM-DD'), and no name is an integer.
+FAILING_VIEW = (
+    "select c.customer_id, c.name,\n"
+    "  c.tier = 'A' and current_date > '19970101' as late\n"
+    "from {{ ref('stg_shop__customer') }} as c\n"
+)
+FAILING_EPHEMERAL = (
+    "{{ config(materialized='ephemeral') }}\n"
+    "select c.customer_id,\n"
+    "  cast(c.name as integer) as name_number\n"
+    "from {{ ref('stg_shop__customer') }} as c\n"
+)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return extract_scripts([SMALL])[0]
+
+
+def project_with(catalog, tmp_path: Path, models: dict[str, str], target: str = "duckdb") -> Path:
+    project = tmp_path / "project"
+    generate(catalog, project, target=target)
+    for name, sql in models.items():
+        (project / MARTS / f"{name}.sql").write_text(sql, encoding="utf-8")
+    return project
+
+
+def model(report, name: str):
+    return next(node for node in report.nodes if node.kind == "model" and node.name == name)
+
+
+def test_the_execution_query_evaluates_every_column_that_count_star_skips() -> None:
+    connection = duckdb.connect()
+    connection.execute("create table t as select 'x' as name from range(3)")
+    connection.execute("create view v as select 1 as id, cast(name as integer) as broken from t")
+    assert connection.execute("select count(*) from v").fetchall() == [(3,)]  # the cast is never run
+    with pytest.raises(duckdb.ConversionException, match="Could not convert string 'x' to INT32"):
+        connection.execute(execution_sql("select * from v", "duckdb")).fetchall()
+    # and an empty model is not an error
+    connection.execute("create view e as select 1 as id where false")
+    assert connection.execute(execution_sql("select * from e", "duckdb")).fetchall() == [(0, None)]
+
+
+@pytest.mark.postgres
+def test_the_execution_query_evaluates_every_column_on_postgres(postgres: dict[str, str]) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host=postgres["DATAMIGRATE_PG_HOST"], port=postgres["DATAMIGRATE_PG_PORT"],
+        user=postgres["DATAMIGRATE_PG_USER"], dbname=postgres["DATAMIGRATE_PG_DATABASE"],
+    )  # fmt: skip
+    try:
+        cursor = connection.cursor()
+        cursor.execute("create temporary view v as select 1 as id, cast(name as integer) as broken "
+                       "from (values ('x'), ('y')) as t(name)")  # fmt: skip
+        cursor.execute("select count(*) from v")
+        assert cursor.fetchall() == [(2,)]  # PostgreSQL drops the unread column too
+        with pytest.raises(psycopg2.errors.InvalidTextRepresentation, match="invalid input syntax"):
+            cursor.execute(execution_sql("select * from v", "postgres"))
+    finally:
+        connection.close()
+
+
+@pytest.mark.dbt
+def test_a_view_that_fails_when_queried_is_an_error_on_duckdb(catalog, tmp_path: Path) -> None:
+    project = project_with(catalog, tmp_path, {"late_customers": FAILING_VIEW})
+    report = validate_project(project, Level.BUILD, sample_rows=5)
+    node = model(report, "late_customers")
+    assert not report.ok
+    assert node.verdict == Verdict.ERROR
+    assert node.message.startswith(
+        'fails when queried: Conversion Error: invalid date field format: "19970101"'
+    )
+    assert (node.path, node.line) == ((MARTS / "late_customers.sql").as_posix(), 2)
+    assert report.queried == 4  # the two staging views, the mart and the new view
+    assert model(report, "shop__customer_spend").verdict == Verdict.OK
+
+
+@pytest.mark.dbt
+def test_an_ephemeral_model_is_queried_and_reported(catalog, tmp_path: Path) -> None:
+    """dbt never reports an ephemeral model; one that nothing reads was never run at all."""
+    reader = "select customer_id, name_number from {{ ref('name_numbers') }}\n"
+    project = project_with(
+        catalog, tmp_path, {"name_numbers": FAILING_EPHEMERAL, "reads_name_numbers": reader}
+    )
+    report = validate_project(project, Level.BUILD, sample_rows=5)
+    node = model(report, "name_numbers")
+    assert node.verdict == Verdict.ERROR
+    assert "Could not convert string 'Name_0' to INT32" in node.message
+    assert node.line == 3
+    assert model(report, "reads_name_numbers").verdict == Verdict.SKIPPED
+
+
+@pytest.mark.dbt
+@pytest.mark.postgres
+def test_a_view_that_fails_when_queried_is_an_error_on_postgres(
+    catalog, tmp_path: Path, postgres: dict[str, str]
+) -> None:
+    view = (
+        "select c.customer_id,\n"
+        "  c.tier,\n"
+        "  cast(c.name as integer) as name_number\n"
+        "from {{ ref('stg_shop__customer') }} as c\n"
+    )
+    project = project_with(catalog, tmp_path, {"name_numbers": view}, target="postgres")
+    report = validate_project(project, Level.BUILD, sample_rows=5)
+    node = model(report, "name_numbers")
+    assert node.verdict == Verdict.ERROR
+    assert "column name_number: " in node.message and "invalid input syntax for type integer" in node.message
+    assert node.line == 3
