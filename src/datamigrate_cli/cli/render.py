@@ -157,11 +157,10 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     if report.checked_by != "dbt":
         verdict += f" ({report.checked_by} only, not dbt)"
     rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
-    if report.level.value == "build":
-        rows = f", {report.queried} views queried{rows}"
+    queried = f" ({report.queried} queried)" if report.level.value == "build" else ""
     out.print(
         f"{heading}{report.level.value} {verdict} on {report.target}: "
-        f"models {models['ok']} ok, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "
+        f"models {models['ok']} ok{queried}, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "
         f"{models['disabled']} disabled; tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
         f"{rows} in {report.seconds:.1f}s"
     )

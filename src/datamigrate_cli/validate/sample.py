@@ -75,7 +75,8 @@ class _Generator:
         if reference is not None and marker not in self._resolving:
             position, fk = reference
             parent = self.catalog.table(fk.referenced)
-            if parent is not None:
+            theirs = {c.name.lower() for c in parent.columns} if parent is not None else set()
+            if parent is not None and all(c.lower() in theirs for c in fk.referenced_columns):
                 parent_column = fk.referenced_columns[fk.columns.index(_match(fk.columns, column.name))]
                 if column.nullable and i % 5 == 4:
                     return None
@@ -101,9 +102,38 @@ class _Generator:
 
 
 def _unique_keys(table: Table) -> list[tuple[str, ...]]:
-    keys = [table.primary_key.columns] if table.primary_key else []
-    keys += [constraint.columns for constraint in table.unique_constraints]
-    keys += [index.columns for index in table.indexes if index.unique and not index.filter]
+    """The table's keys, with its own spelling of each column; a key that names a column the table
+    does not have (a definition of the table in another script, say) is left out: see `key_problems`."""
+    spelled = {column.name.lower(): column.name for column in table.columns}
+    keys = []
+    for _, columns in _declared_keys(table):
+        if all(column.lower() in spelled for column in columns):
+            keys.append(tuple(spelled[column.lower()] for column in columns))
+    return keys
+
+
+def key_problems(table: Table) -> list[str]:
+    """One warning per key or foreign key naming a column the table does not have."""
+    have = {column.name.lower() for column in table.columns}
+    problems = []
+    declared = [
+        *_declared_keys(table),
+        *((f"foreign key {fk.name or ''}".strip(), fk.columns) for fk in table.foreign_keys),
+    ]
+    for what, columns in declared:
+        missing = [column for column in columns if column.lower() not in have]
+        if missing:
+            problems.append(
+                f"{table.name}: {what} names {', '.join(missing)}, which the table does not have "
+                "(is the table defined twice?); the build ignores it"
+            )
+    return problems
+
+
+def _declared_keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    keys = [("primary key", table.primary_key.columns)] if table.primary_key else []
+    keys += [(f"unique constraint {c.name or ''}".strip(), c.columns) for c in table.unique_constraints]
+    keys += [(f"unique index {i.name}", i.columns) for i in table.indexes if i.unique and not i.filter]
     return keys
 
 
@@ -117,7 +147,10 @@ def _match(names: tuple[str, ...], name: str) -> str:
 
 
 def _reference(table: Table, column_name: str):
+    have = {column.name.lower() for column in table.columns}
     for position, fk in enumerate(table.foreign_keys):
+        if any(column.lower() not in have for column in fk.columns):
+            continue
         if any(column.lower() == column_name.lower() for column in fk.columns):
             return position, fk
     return None

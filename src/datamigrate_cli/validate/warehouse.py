@@ -19,13 +19,16 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from ..model.catalog import Catalog, ForeignKey, Table
+from ..convert import semantics
+from ..convert.query import annotate
+from ..model.catalog import Catalog, Column, ForeignKey, Table
 from ..model.errors import DbtError, InputError
+from ..model.issues import Severity
 from ..targets import Target
 from ..tsql.patterns import like_to_regex
 from .execute import Executed, execute_models
 from .names import validation_table
-from .sample import sample_rows
+from .sample import key_problems, sample_rows
 from .semantic_check import source_type
 
 
@@ -74,6 +77,7 @@ class Warehouse(ABC):
             cursor = connection.cursor()
             self.prepare(cursor, catalog)
             for table in catalog.tables:
+                loaded.warnings.extend(key_problems(table))
                 cursor.execute(self.create_table(table))
             if rows_per_table > 0:
                 for sample in sample_rows(catalog, rows_per_table):
@@ -85,6 +89,7 @@ class Warehouse(ABC):
                         loaded.warnings.append(
                             f"{sample.table.name}: sample rows could not be loaded; it stays empty"
                         )
+                self._compute(cursor, catalog, loaded)
                 self._enforce(cursor, catalog, loaded)
                 for table in catalog.tables:
                     cursor.execute(f"select count(*) from {self.relation(table)}")
@@ -119,12 +124,32 @@ class Warehouse(ABC):
             data_type = source_type(table, column, self.target)
             not_null = " not null" if not column.nullable and column.computed is None else ""
             lines.append(f"{_quote(column.name)} {data_type}{not_null}")
-        if table.primary_key:
-            lines.append(f"primary key ({_quote_all(table.primary_key.columns)})")
-        for constraint in table.unique_constraints:
-            lines.append(f"unique ({_quote_all(constraint.columns)})")
+        have = {column.name.lower() for column in table.columns}
+        keys = [*((table.primary_key,) if table.primary_key else ()), *table.unique_constraints]
+        for number, key in enumerate(keys):
+            if all(column.lower() in have for column in key.columns):  # else: a warning (key_problems)
+                kind = "primary key" if number == 0 and table.primary_key else "unique"
+                lines.append(f"{kind} ({_quote_all(key.columns)})")
         body = ",\n  ".join(lines)
         return f"create table {self.relation(table)} (\n  {body}\n)"
+
+    def _compute(self, cursor, catalog: Catalog, loaded: Loaded) -> None:
+        """Computed columns get their expression's value, converted to the target, as SQL Server
+        computes it from the row (left NULL, a NOT NULL test on one failed for nothing)."""
+        for table in catalog.tables:
+            for column in table.columns:
+                if column.computed is None:
+                    continue
+                value = computed_sql(table, column, self.target)
+                cast = source_type(table, column, self.target)
+                statement = (
+                    f"update {self.relation(table)} set {_quote(column.name)} = cast(({value}) as {cast})"
+                )
+                if value is None or not self._try(cursor, statement):
+                    loaded.warnings.append(
+                        f"{table.name}: computed column {column.name} AS {column.computed} could not be computed "
+                        "on the target; it stays NULL in the sample rows"
+                    )
 
     def _enforce(self, cursor, catalog: Catalog, loaded: Loaded) -> None:
         """Remove rows that break a CHECK, then rows whose parent is gone, until nothing changes."""
@@ -150,6 +175,12 @@ class Warehouse(ABC):
         parent = catalog.table(fk.referenced)
         if parent is None or len(fk.columns) != len(fk.referenced_columns):
             return None
+        ours = {column.name.lower() for column in table.columns}
+        theirs = {column.name.lower() for column in parent.columns}
+        if any(c.lower() not in ours for c in fk.columns) or any(
+            c.lower() not in theirs for c in fk.referenced_columns
+        ):
+            return None  # a warning already (key_problems): nothing to keep
         joined = " and ".join(
             f"p.{_quote(theirs)} = c.{_quote(ours)}"
             for ours, theirs in zip(fk.columns, fk.referenced_columns, strict=True)
@@ -270,6 +301,33 @@ def open_warehouse(project: Path, target: Target, keep: bool) -> Warehouse:
     if warehouse is not None:
         return warehouse(project, target, keep)
     raise InputError(f"--level build runs on duckdb or postgres, not {target.name}; use --level semantic")
+
+
+def computed_sql(table: Table, column: Column, target: Target) -> str | None:
+    """A computed column's expression in the target's SQL, over the table's (quoted) columns, with
+    T-SQL's meaning kept (`a + b` of text concatenates); None when it cannot be converted."""
+    names = {other.name.lower(): other.name for other in table.columns}
+    types = {other.name: other.data_type for other in table.columns if other.computed is None}
+    schema = {table.name.schema_: {table.name.name: types}}
+    try:
+        query = sqlglot.parse_one(
+            f"SELECT {column.computed} AS v FROM {exp.table_(table.name.name, db=table.name.schema_, quoted=True).sql('tsql')}",
+            read="tsql",
+        )
+        typed = annotate(query, schema)
+        issues = semantics.rewrite(typed, target)
+        if any(issue.severity == Severity.ERROR for issue in issues):
+            return None
+        value = typed.selects[0].unalias()
+
+        def rewrite(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column):
+                return exp.column(names.get(node.name.lower(), node.name), quoted=True)
+            return node
+
+        return value.transform(rewrite).sql(target.dialect)
+    except (SqlglotError, ValueError, KeyError):
+        return None
 
 
 def _check_sql(expression: str, table: Table, dialect: str) -> str | None:
