@@ -300,3 +300,21 @@ def test_a_data_test_is_placed_on_its_column_under_its_model(tmp_path: Path) -> 
     assert (line("a", "id"), line("b", "id"), line("b", "x"), line("b")) == (4, 8, 7, 5)
     assert line("b", "missing") == 5  # the model's line
     assert line("a", path="gone.yml") is None and line("c") is None
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("level", ["parse", "compile", "semantic"])
+def test_below_build_tests_are_not_run_never_passed(level: str, small_project: Path, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    result = run(small_project, "--level", level, "--format", "json", "--junit-xml", str(junit))
+    report = json.loads(result.stdout)
+    tests = report["summary"]["test"]
+    assert tests["total"] == 9 and tests["not run"] == 9 and tests["ok"] == 0
+    assert {node["verdict"] for node in report["nodes"] if node["kind"] == "test"} == {"not run"}
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    cases = [case for case in suite.iter("testcase") if case.get("classname").startswith("test.")]
+    assert len(cases) == 9 and all(case.find("skipped") is not None for case in cases)
+    assert suite.get("skipped") == "10"  # the nine tests and the disabled model
+
+    text = run(small_project, "--level", level).stdout.splitlines()[-1]
+    assert "tests 9 not run" in text and " ok, 0 fail" not in text.split("tests")[1]

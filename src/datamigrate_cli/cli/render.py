@@ -127,6 +127,7 @@ _STYLE = {
     "fail": "red",
     "skipped": "yellow",
     "disabled": "dim",
+    "not run": "dim",
 }
 
 
@@ -136,7 +137,7 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     for name in ("kind", "name", "status", "time", "where", "message"):
         table.add_column(name, overflow="fold" if name == "message" else None)
     for node in report.nodes:
-        if node.verdict.value == "ok" and (node.kind == "test" or not every_model):
+        if node.verdict.value in {"ok", "not run"} and (node.kind == "test" or not every_model):
             continue  # counted in the summary line
         verdict = node.verdict.value
         where = f"{node.path}:{node.line}" if node.path and node.line else node.path or ""
@@ -157,12 +158,17 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     if report.checked_by != "dbt":
         verdict += f" ({report.checked_by} only, not dbt)"
     rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
-    queried = f" ({report.queried} queried)" if report.level.value == "build" else ""
+    built = report.level.value == "build"
+    queried = f" ({report.queried} queried)" if built else ""
+    ran = (
+        f"tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
+        if built
+        else f"tests {tests['not run']} not run (only build runs them), {tests['error']} error"
+    )
     out.print(
         f"{heading}{report.level.value} {verdict} on {report.target}: "
         f"models {models['ok']} ok{queried}, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "
-        f"{models['disabled']} disabled; tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
-        f"{rows} in {report.seconds:.1f}s"
+        f"{models['disabled']} disabled; {ran}{rows} in {report.seconds:.1f}s"
     )
     if report.kept:
         out.print(f"Kept the build's warehouse: {report.kept}")

@@ -138,7 +138,12 @@ def _verdict(
     if kind == "test":
         test = manifest.get("nodes", {}).get(node.unique_id, {})
         path, line, origin = places.place(test)
-        if verdict in {Verdict.FAIL, Verdict.WARN} and message:
+        if level != Level.BUILD and verdict == Verdict.OK:
+            verdict, message = (
+                Verdict.NOT_RUN,
+                f"not run: --level {level.value} parses and compiles tests, only build runs them",
+            )
+        elif verdict in {Verdict.FAIL, Verdict.WARN} and message:
             message = f"{_test_subject(test, manifest)}: {message}"
         elif verdict == Verdict.SKIPPED:
             message = "not run: the model it tests failed"

@@ -26,9 +26,13 @@ class Verdict(StrEnum):
     SKIPPED = "skipped"
     """Not run because something it depends on failed."""
     DISABLED = "disabled"
+    NOT_RUN = "not run"
+    """A data test below the build level: dbt parsed or compiled it, nothing ran it."""
 
 
 PROBLEMS = {Verdict.ERROR, Verdict.FAIL}
+_NOT_RUN = {Verdict.SKIPPED, Verdict.DISABLED, Verdict.NOT_RUN}
+"""Verdicts JUnit records as <skipped/>."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ def junit_xml(report: ValidationReport) -> str:
         tests=str(len(report.nodes) + bool(report.errors)),
         failures=str(sum(node.verdict == Verdict.FAIL for node in report.nodes)),
         errors=str(sum(node.verdict == Verdict.ERROR for node in report.nodes) + bool(report.errors)),
-        skipped=str(sum(node.verdict in {Verdict.SKIPPED, Verdict.DISABLED} for node in report.nodes)),
+        skipped=str(sum(node.verdict in _NOT_RUN for node in report.nodes)),
         time=f"{report.seconds:.3f}",
     )
     for node in report.nodes:
@@ -154,7 +158,7 @@ def junit_xml(report: ValidationReport) -> str:
             ElementTree.SubElement(case, "failure", message=node.message or "failed").text = text
         elif node.verdict == Verdict.ERROR:
             ElementTree.SubElement(case, "error", message=node.message or "error").text = text
-        elif node.verdict in {Verdict.SKIPPED, Verdict.DISABLED}:
+        elif node.verdict in _NOT_RUN:
             ElementTree.SubElement(case, "skipped", message=node.message or node.verdict.value)
     if report.errors:
         case = ElementTree.SubElement(suite, "testcase", classname="project", name="dbt project")
