@@ -85,6 +85,14 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
+@pytest.fixture(scope="module")
+def small_postgres_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("small_postgres") / "project"
+    catalog, _ = extract_scripts([SMALL])
+    generate(catalog, project, target="postgres")
+    return project
+
+
 def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key != "GITHUB_ACTIONS"}
     return subprocess.run(
@@ -198,6 +206,22 @@ def test_an_unknown_profile_output_is_bad_input(small_project: Path) -> None:
 
 
 @pytest.mark.process
+@pytest.mark.parametrize("level", ["parse", "build"])
+def test_a_project_on_a_target_it_was_not_generated_for_is_named(level: str, small_project: Path) -> None:
+    """DuckDB's SQL on PostgreSQL fails with raw errors (`type modifier is not allowed for type "text"`):
+    before anything runs, one line names the target and the command that regenerates the project."""
+    result = run(small_project, "--level", level, "--target", "postgres")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{small_project} was generated for duckdb, not postgres" in result.stderr
+    assert (
+        f"`datamigrate generate {small_project / '.datamigrate' / 'schema.json'} -o {small_project} --target postgres`"
+        in result.stderr
+    )
+    assert not list((small_project / "target").glob("datamigrate_validate_*"))
+
+
+@pytest.mark.process
 def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(small_project, project)
@@ -211,12 +235,12 @@ def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> Non
 @pytest.mark.process
 @pytest.mark.postgres
 def test_postgres_build_keeps_its_schema_only_when_asked(
-    small_project: Path, tmp_path: Path, validate_schemas
+    small_postgres_project: Path, tmp_path: Path, validate_schemas
 ) -> None:
     import psycopg2
 
     project = tmp_path / "project"
-    shutil.copytree(small_project, project)
+    shutil.copytree(small_postgres_project, project)
     result = run(
         project, "--level", "build", "--target", "postgres", "--sample-rows", "5", "--format", "json"
     )
@@ -238,7 +262,7 @@ def test_postgres_build_keeps_its_schema_only_when_asked(
 
 
 @pytest.mark.process
-def test_an_unreachable_postgres_is_one_line_without_the_password(small_project: Path) -> None:
+def test_an_unreachable_postgres_is_one_line_without_the_password(small_postgres_project: Path) -> None:
     import socket
 
     with socket.socket() as probe:
@@ -248,7 +272,7 @@ def test_an_unreachable_postgres_is_one_line_without_the_password(small_project:
     environment = os.environ | {
         "DATAMIGRATE_PG_HOST": "127.0.0.1", "DATAMIGRATE_PG_PORT": str(port), "DATAMIGRATE_PG_PASSWORD": secret,
     }  # fmt: skip
-    command = ["--debug", "validate", str(small_project), "--level", "build", "--target", "postgres"]
+    command = ["--debug", "validate", str(small_postgres_project), "--level", "build", "--target", "postgres"]
     result = subprocess.run(
         [sys.executable, "-m", "datamigrate_cli", *command], capture_output=True, text=True, env=environment
     )

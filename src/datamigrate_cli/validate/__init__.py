@@ -63,6 +63,7 @@ def validate_project(
         )
     started = time.perf_counter()
     output, target = _profile_output(directory, output)
+    _check_generated_for(directory, target)
     report = ValidationReport(project=str(directory), level=level, target=target.name)
     if not target.adapter_installed:
         if level == Level.BUILD:
@@ -284,6 +285,24 @@ def _catalog(directory: Path, level: Level) -> Catalog:
         return read_snapshot(path)
     except CatalogFormatError as exc:
         raise InputError(str(exc)) from None
+
+
+def _check_generated_for(directory: Path, target: Target) -> None:
+    """A project runs on the target it was generated for: its models hold that target's SQL and types.
+
+    Raises InputError naming that target and the command that regenerates the project."""
+    try:
+        report = json.loads((directory / "migration_report.json").read_text(encoding="utf-8"))
+        generated_for = report["target"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not written by datamigrate (or by an older version): dbt will say what it finds
+    if not isinstance(generated_for, str) or generated_for == target.name or generated_for not in TARGETS:
+        return
+    raise InputError(
+        f"{directory} was generated for {generated_for}, not {target.name}: validate it with --target "
+        f"{generated_for}, or regenerate it for {target.name} with `datamigrate generate "
+        f"{directory / SNAPSHOT} -o {directory} --target {target.name}`"
+    )
 
 
 def _profile_output(directory: Path, wanted: str | None) -> tuple[str, Target]:
