@@ -97,7 +97,7 @@ def validate_project(
                 built = {node.unique_id for node in run.nodes if _STATUS.get(node.status) == Verdict.OK}
                 executed = warehouse.execute(load_manifest(directory), built)
         finally:
-            warehouse.drop()
+            warehouse.remove()
         report.warehouse = warehouse.where
         report.kept = warehouse.where if keep else None
         validate_schema = warehouse.vars.get("datamigrate_validate_schema")

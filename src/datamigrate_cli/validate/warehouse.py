@@ -69,6 +69,15 @@ class Warehouse(ABC):
     def drop(self) -> None:
         """Remove everything the build created, unless kept."""
 
+    def remove(self) -> None:
+        """`drop`, finished even when Ctrl-C comes while it runs (the interrupt is raised afterwards):
+        the only way to keep a warehouse is --keep."""
+        try:
+            self.drop()
+        except KeyboardInterrupt:
+            self.drop()
+            raise
+
     def load(self, catalog: Catalog, rows_per_table: int) -> Loaded:
         """Create every source table (and fill it when rows_per_table > 0)."""
         loaded = Loaded()
@@ -281,7 +290,20 @@ class PostgresWarehouse(Warehouse):
             return
         connection = self.connect()
         try:
-            connection.cursor().execute(f"drop schema if exists {_quote(self.schema)} cascade")
+            cursor = connection.cursor()
+            cursor.execute("set lock_timeout = '5s'")
+            for _ in range(3):
+                try:
+                    cursor.execute(f"drop schema if exists {_quote(self.schema)} cascade")
+                    return
+                except Exception:  # a session of this run (dbt's, cut off mid-statement) holds a lock
+                    cursor.execute(
+                        "select pg_terminate_backend(l.pid) from pg_locks l join pg_class c on c.oid = l.relation "
+                        "join pg_namespace n on n.oid = c.relnamespace "
+                        "where n.nspname = %s and l.pid <> pg_backend_pid()",
+                        (self.schema,),
+                    )
+            cursor.execute(f"drop schema if exists {_quote(self.schema)} cascade")
         finally:
             connection.close()
 
