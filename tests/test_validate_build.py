@@ -130,3 +130,59 @@ def test_a_view_that_fails_when_queried_is_an_error_on_postgres(
     assert node.verdict == Verdict.ERROR
     assert "column name_number: " in node.message and "invalid input syntax for type integer" in node.message
     assert node.line == 3
+
+
+# Incremental models: the is_incremental() branch runs on a second batch of sample rows, and the
+# table after (full load, incremental run) must equal a full refresh.
+INCREMENTAL = (
+    "{{{{ config(materialized='incremental') }}}}\n"
+    "select customer_id, visit_date, spend\n"
+    "from {{{{ ref('stg_shop__visit') }}}}\n"
+    "{{% if is_incremental() %}}\n"
+    "where {condition}\n"
+    "{{% endif %}}\n"
+)
+RIGHT = "visit_date > coalesce((select max(visit_date) from {{ this }}), cast('1900-01-01' as date))"
+# >= loads the rows of the last day again: duplicates a full refresh does not have
+DUPLICATES = "visit_date >= (select max(visit_date) from {{ this }})"
+# the fallback is evaluated only when the table is empty; DuckDB cannot cast '19000101'
+FALLBACK = "visit_date > coalesce((select max(visit_date) from {{ this }}), cast('19000101' as date))"
+FAILS = "visit_date > (select max(no_such_column) from {{ this }})"
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize("target", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        (RIGHT, None),
+        (DUPLICATES, "after the incremental run, the model differs from a full refresh: "),
+        (FAILS, "the incremental run (is_incremental() true) fails: "),
+    ],
+    ids=["right", "duplicates", "fails"],
+)
+def test_the_incremental_branch_runs_and_equals_a_full_refresh(
+    catalog, tmp_path: Path, request: pytest.FixtureRequest, target: str, condition: str, message: str | None
+) -> None:
+    if target == "postgres":
+        request.getfixturevalue("postgres")
+    project = project_with(catalog, tmp_path, {"visits": INCREMENTAL.format(condition=condition)}, target)
+    report = validate_project(project, Level.BUILD, sample_rows=5)
+    node = model(report, "visits")
+    if message is None:
+        assert node.verdict == Verdict.OK and report.ok, node.message
+        return
+    assert node.verdict == Verdict.ERROR and node.message.startswith(message), node.message
+    assert node.line == 4  # the is_incremental() line
+    if condition == DUPLICATES:
+        assert "10 rows against 10" not in node.message and "only in the incremental run: (" in node.message
+
+
+@pytest.mark.dbt
+def test_the_watermark_fallback_runs_on_an_empty_table(catalog, tmp_path: Path) -> None:
+    project = project_with(catalog, tmp_path, {"visits": INCREMENTAL.format(condition=FALLBACK)})
+    node = model(validate_project(project, Level.BUILD, sample_rows=5), "visits")
+    assert node.verdict == Verdict.ERROR
+    assert node.message.startswith(
+        'in an incremental run onto the empty table, the model fails: Conversion Error: invalid date field format: "19000101"'
+    )

@@ -160,6 +160,8 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
     built = report.level.value == "build"
     queried = f" ({report.queried} queried)" if built else ""
+    if built and report.incremental:
+        queried = f" ({report.queried} queried, {report.incremental} incremental run twice)"
     ran = (
         f"tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
         if built

@@ -23,12 +23,13 @@ from ..model.errors import DbtError, InputError
 from ..project.files import is_disabled_model
 from ..project.writer import SNAPSHOT
 from ..targets import TARGETS, Target
-from .dbt import NodeResult, load_manifest, run_dbt
+from .dbt import DbtRun, NodeResult, load_manifest, run_dbt
 from .execute import Executed
+from .incremental import check_incremental, incremental_models, incremental_run
 from .locate import TestPlaces, line_in, needle_in
 from .semantic_check import Finding, check_models, parse_compiled
 from .verdicts import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
-from .warehouse import open_warehouse
+from .warehouse import Warehouse, open_warehouse
 
 __all__ = ["Level", "ValidationReport", "Verdict", "github_annotations", "junit_xml", "validate_project"]
 
@@ -87,19 +88,7 @@ def validate_project(
         run = run_dbt("compile", directory, arguments + offline, on_node)
     else:
         warehouse = open_warehouse(directory, target, keep)
-        try:
-            loaded = warehouse.load(catalog, sample_rows)
-            report.warnings.extend(loaded.warnings)
-            report.sample_rows = loaded.rows if sample_rows else {}
-            variables = ("--vars", json.dumps(warehouse.vars)) if warehouse.vars else ()
-            run = run_dbt("build", directory, arguments + variables, on_node, env=warehouse.env)
-            if run.error is None:
-                built = {node.unique_id for node in run.nodes if _STATUS.get(node.status) == Verdict.OK}
-                executed = warehouse.execute(load_manifest(directory), built)
-        finally:
-            warehouse.remove()
-        report.warehouse = warehouse.where
-        report.kept = warehouse.where if keep else None
+        run, executed = _build(directory, warehouse, catalog, sample_rows, arguments, on_node, report)
         validate_schema = warehouse.vars.get("datamigrate_validate_schema")
     if run.could_not_run:
         raise DbtError(f"dbt could not run the project in {directory}: {run.error}")
@@ -117,6 +106,7 @@ def validate_project(
         verdict = _verdict(directory, node, manifest, findings, level, target, origins, places)
         report.nodes.append(_executed(directory, verdict, node.unique_id, executed))
     report.queried = len(executed.queried)
+    report.incremental = executed.incremental_checked
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
     report.seconds = time.perf_counter() - started
@@ -167,10 +157,54 @@ def _verdict(
     return NodeVerdict(kind, node.name, node.path, verdict, message, line, origin, node.seconds)
 
 
+def _build(
+    directory: Path,
+    warehouse: Warehouse,
+    catalog: Catalog,
+    sample_rows: int,
+    arguments: tuple[str, ...],
+    on_node: Callable[[str, str], None] | None,
+    report: ValidationReport,
+) -> tuple[DbtRun, Executed]:
+    """Load the sources, `dbt build`, query what dbt did not evaluate, run the incremental branch;
+    the warehouse is removed afterwards whatever happens (unless kept)."""
+    executed = Executed()
+    try:
+        loaded = warehouse.load(catalog, sample_rows)
+        report.warnings.extend(loaded.warnings)
+        report.sample_rows = loaded.rows if sample_rows else {}
+        arguments += ("--vars", json.dumps(warehouse.vars)) if warehouse.vars else ()
+        run = run_dbt("build", directory, arguments, on_node, env=warehouse.env)
+        if run.error is None:
+            built = {node.unique_id for node in run.nodes if _STATUS.get(node.status) == Verdict.OK}
+            manifest_file = directory / "target" / "manifest.json"
+            saved = manifest_file.read_bytes() if manifest_file.is_file() else None
+            manifest = json.loads(saved) if saved else {}
+            executed = warehouse.execute(manifest, built)
+            incremental = incremental_models(manifest, built)
+            if incremental:
+                checked = check_incremental(
+                    warehouse, catalog, sample_rows, incremental,
+                    incremental_run(directory, arguments, warehouse.env), lambda: load_manifest(directory),
+                    warehouse.target.dialect,
+                )  # fmt: skip
+                executed.incremental.update(checked.errors)
+                executed.incremental_checked = checked.checked
+                manifest_file.write_bytes(saved)  # the report is about the first build's manifest
+    finally:
+        warehouse.remove()
+    report.warehouse = warehouse.where
+    report.kept = warehouse.where if warehouse.keep else None
+    return run, executed
+
+
 def _executed(directory: Path, verdict: NodeVerdict, unique_id: str, executed: Executed) -> NodeVerdict:
     """A model dbt built, as querying it found it: an error with the database's message and line."""
     if verdict.verdict != Verdict.OK:
         return verdict
+    if unique_id in executed.incremental:
+        line = line_in(directory, verdict.path, "is_incremental()")
+        return replace(verdict, verdict=Verdict.ERROR, message=executed.incremental[unique_id], line=line)
     failure = executed.failures.get(unique_id)
     if failure is not None:
         message = f"fails when queried: {failure.message}"

@@ -29,6 +29,9 @@ class Executed:
     failures: dict[str, QueryFailure] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     """Models not queried because a model they read failed."""
+    incremental: dict[str, str] = field(default_factory=dict)
+    """Incremental models whose is_incremental() branch failed or differs from a full refresh."""
+    incremental_checked: int = 0
 
 
 @dataclass(frozen=True)

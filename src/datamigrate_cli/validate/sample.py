@@ -37,10 +37,12 @@ class SampleTable:
     rows: list[tuple]
 
 
-def sample_rows(catalog: Catalog, count: int) -> list[SampleTable]:
-    """`count` rows per table (fewer where a key cannot take more distinct values)."""
-    generator = _Generator(catalog, count)
-    return [generator.table_rows(table) for table in catalog.tables]
+def sample_rows(catalog: Catalog, count: int, batch: int = 0) -> list[SampleTable]:
+    """`count` rows per table (fewer where a key cannot take more distinct values). Batch 1 is a
+    second batch for an incremental run: rows count..2*count-1 (new keys, later dates), whose
+    foreign keys point at parents of both batches (so existing keys get new rows too)."""
+    generator = _Generator(catalog, count * (batch + 1))
+    return [generator.table_rows(table, skip=count * batch) for table in catalog.tables]
 
 
 class _Generator:
@@ -50,7 +52,8 @@ class _Generator:
         self.value = cache(self._value)
         self._resolving: set[tuple[str, str]] = set()
 
-    def table_rows(self, table: Table) -> SampleTable:
+    def table_rows(self, table: Table, skip: int = 0) -> SampleTable:
+        """Rows skip..count-1 (the rows before `skip` only count for the keys' uniqueness)."""
         names = tuple(column.name for column in table.columns)
         keys = [[names.index(column) for column in key] for key in _unique_keys(table)]
         seen: list[set[tuple]] = [set() for _ in keys]
@@ -64,7 +67,8 @@ class _Generator:
                 continue
             for values, found in zip(key_values, seen, strict=True):
                 found.add(values)
-            rows.append(row)
+            if i >= skip:
+                rows.append(row)
         return SampleTable(table, names, rows)
 
     def _value(self, table_key: str, column_name: str, i: int):

@@ -78,6 +78,8 @@ class ValidationReport:
     """With --keep: the DuckDB file or PostgreSQL schema the build ran in."""
     queried: int = 0
     """At build level: how many views and ephemeral models were queried after the build."""
+    incremental: int = 0
+    """At build level: how many incremental models also ran their is_incremental() branch."""
     seconds: float = 0.0
 
     @property
@@ -112,6 +114,7 @@ class ValidationReport:
             "warehouse": self.warehouse,
             "kept": self.kept,
             "queried": self.queried,
+            "incremental": self.incremental,
             "nodes": [
                 {
                     "kind": node.kind,

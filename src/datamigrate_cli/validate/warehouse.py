@@ -50,6 +50,8 @@ class Warehouse(ABC):
     env: dict[str, str]
     """Environment variables that point the project's profile at this warehouse."""
     vars: dict[str, str]
+    keep: bool
+    """Left in place after the build (--keep)."""
     where: str
     """Where it is, for a person who kept it."""
 
@@ -111,6 +113,48 @@ class Warehouse(ABC):
         finally:
             connection.close()
         return loaded
+
+    def load_more(self, catalog: Catalog, rows_per_table: int) -> int:
+        """Add a second batch of sample rows (for an incremental run); returns how many were kept.
+        A row a key or constraint refuses is left out, the first batch stays as it is."""
+        if rows_per_table <= 0:
+            return 0
+        loaded = Loaded()
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            before = self._count(cursor, catalog)
+            for sample in sample_rows(catalog, rows_per_table, batch=1):
+                columns = ", ".join(_quote(name) for name in sample.columns)
+                placeholders = ", ".join([self.placeholder] * len(sample.columns))
+                insert = f"insert into {self.relation(sample.table)} ({columns}) values ({placeholders})"
+                for row in sample.rows:
+                    self._try(cursor, insert, [row])
+            self._compute(cursor, catalog, loaded)
+            self._enforce(cursor, catalog, loaded)
+            return self._count(cursor, catalog) - before
+        finally:
+            connection.close()
+
+    def _count(self, cursor, catalog: Catalog) -> int:
+        total = 0
+        for table in catalog.tables:
+            cursor.execute(f"select count(*) from {self.relation(table)}")
+            total += cursor.fetchone()[0]
+        return total
+
+    def query(self, statements: list[str]) -> list[list[tuple]]:
+        """Run each statement and return its rows (one connection for all)."""
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            results = []
+            for statement in statements:
+                cursor.execute(statement)
+                results.append(cursor.fetchall() if cursor.description is not None else [])
+            return results
+        finally:
+            connection.close()
 
     def execute(self, manifest: dict, built: set[str]) -> Executed:
         """Query every view and ephemeral model dbt built here (see `execute.py`)."""

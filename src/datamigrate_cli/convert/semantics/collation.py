@@ -9,13 +9,11 @@ string in the separated form ('1997-01-01') every target reads.
 
 from __future__ import annotations
 
-import re
-
 from sqlglot import exp
 
 from ...tsql.patterns import like_to_regex
 from .context import Context, Handler
-from .operands import DATE_TYPES, DATETIME_TYPES, T, is_null, is_text, string_literal, type_of
+from .operands import DATE_TYPES, DATETIME_TYPES, T, is_null, is_text, separated_date, string_literal, type_of
 
 
 def _comparison(node: exp.Binary, context: Context) -> exp.Expression | None:
@@ -108,19 +106,15 @@ def _nullif(node: exp.Nullif, context: Context) -> exp.Expression | None:
     return exp.case().when(same, exp.null()).else_(first.copy())
 
 
-_UNSEPARATED = re.compile(r"(\d{4})(\d{2})(\d{2})(\s+\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?")
-
-
 def _separate_dates(side: exp.Expression, others: tuple[exp.Expression, ...]) -> None:
     """'yyyymmdd' compared with a date: SQL Server reads it as a date in any language setting
     (the ISO 8601 unseparated format); DuckDB cannot cast it, so it is written 'yyyy-mm-dd'."""
     if type_of(side) not in DATE_TYPES | DATETIME_TYPES:
         return
     for other in others:
-        found = _UNSEPARATED.fullmatch(string_literal(other) or "")
-        if found:
-            time = f" {found.group(4).strip()}" if found.group(4) else ""
-            other.replace(exp.Literal.string(f"{found[1]}-{found[2]}-{found[3]}{time}"))
+        separated = separated_date(string_literal(other))
+        if separated is not None:
+            other.replace(exp.Literal.string(separated))
 
 
 def collated(node: exp.Expression) -> exp.Expression:
