@@ -5,6 +5,7 @@ stages.py calls one function per stage; the rules themselves are in convert/proc
 
 from __future__ import annotations
 
+from ..convert.naming import RESERVED
 from ..convert.procedures import (
     ConvertedModel,
     ModelName,
@@ -142,6 +143,8 @@ def _entry(catalog: Catalog, routine: Routine, converted: ConvertedModel) -> dic
     columns = []
     for original, new in converted.columns:
         item: dict = {"name": new}
+        if new in RESERVED:
+            item["quote"] = True  # the tests name it: `select group from ...` does not parse
         column = table.column(original) if table is not None else None
         if column is not None and column.description:
             item["description"] = column.description

@@ -156,6 +156,12 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM217", "calls a function that was not converted", E,
          "The view calls a user-defined function that could not become a macro.",
          "Convert that function first (see its own entry in the report), or inline its logic."),
+    Code("DM218", "text compared with a number", W,
+         "SQL Server converts the text to the number's type before it compares, and so does the converted "
+         "model: a value that is not a number (such as 'Y') fails the query on SQL Server and on the target "
+         "alike. `validate --level build` fills text columns with text, so the model fails there when queried.",
+         "If the column holds flags such as 'Y'/'N', compare it with text ('1' or 'Y'); otherwise make the "
+         "column a number in the source, or check that every value converts."),
     # DM3xx procedures
     Code("DM301", "cursor", E,
          "The procedure walks rows one at a time with a cursor; rules turn only set-based statements into models.",
