@@ -96,3 +96,15 @@ def test_a_table_postgres_cannot_create_is_a_warning(tmp_path: Path, postgres: d
     report = validate_project(project, Level.BUILD, sample_rows=2)
     assert report.ok, [(n.name, n.message) for n in report.nodes if n.message]
     assert any("[dbo].[wide]: its source table cannot be created on postgres" in w for w in report.warnings)
+
+
+def test_a_view_reading_a_table_named_with_a_semicolon_converts(tmp_path: Path) -> None:
+    """Before: sqlglot read the name [a;drop] as SQL while typing the view, and generate ended with a
+    TypeError (exit 70); found by the hostile-schema generator."""
+    script = (
+        "CREATE TABLE [../etc].[a;drop] (id int NOT NULL PRIMARY KEY, [b;c] int);\nGO\n"
+        "CREATE VIEW dbo.v AS SELECT id, [b;c] + 1 AS n FROM [../etc].[a;drop];\nGO\n"
+    )
+    project, codes = _generate(tmp_path, script, "duckdb")
+    assert codes["[dbo].[v]"] == []
+    assert "ref('stg_etc__a_drop')" in (project / "models/marts/dbo/v.sql").read_text()
