@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from typer.exceptions import TyperException
 
-from ..model.errors import DatamigrateError, ExitCode
+from ..model.errors import DatamigrateError, ExitCode, Interrupted
 
 if TYPE_CHECKING:
     from ..validate import Level
@@ -26,10 +27,21 @@ err = Console(stderr=True, soft_wrap=True)
 
 _tracebacks = {"shown": False}
 """Set by --debug, read when an error ends the run."""
+_interrupted = {"kept": "nothing was written"}
+"""What the output holds if the run is interrupted now: the command says, and updates it."""
 
 INTERNAL_ERROR = 70
 """The exit code of a bug: an exception that is not one of ours (EX_SOFTWARE)."""
-INTERRUPTED = 130
+INTERRUPTED = ExitCode.INTERRUPTED
+
+
+def on_interrupt(kept: str) -> None:
+    """What the one line printed on SIGINT or SIGTERM says was kept, from now on."""
+    _interrupted["kept"] = kept
+
+
+def _terminated(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt  # SIGTERM (CI cancelling, `timeout`) stops a run as Ctrl-C does
 
 
 def show_tracebacks(shown: bool) -> None:
@@ -74,9 +86,13 @@ def working(message: str) -> Iterator[None]:
 
 
 def run(app: typer.Typer) -> NoReturn:
-    """Run `app`, turning our errors into one line on stderr and an exit code; never returns."""
+    """Run `app`, turning our errors into one line on stderr and an exit code; never returns.
+    SIGTERM is handled as SIGINT: exit 130 with one line saying what the output holds."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
+    except Interrupted as exc:
+        fail(f"interrupted: {exc.message}", INTERRUPTED)
     except DatamigrateError as exc:
         fail(f"error: {exc.message}", exc.exit_code)
     except typer.Exit as exc:
@@ -87,13 +103,14 @@ def run(app: typer.Typer) -> NoReturn:
         exc.show(file=sys.stderr)
         sys.exit(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(INTERRUPTED)
+        fail(f"interrupted: {_interrupted['kept']}", INTERRUPTED)
     except Exception as exc:
         fail(
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             INTERNAL_ERROR,
         )
+    if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into Exit(130), which click returns
+        err.print(f"interrupted: {_interrupted['kept']}", markup=False, highlight=False)
     sys.exit(code if isinstance(code, int) else 0)
 
 
