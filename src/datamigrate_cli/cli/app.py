@@ -42,6 +42,7 @@ from .render import (
     READING_SCRIPTS,
     MigrateDisplay,
     print_assessment,
+    print_cleanup,
     print_generate,
     print_scripts_extracted,
     print_server_extracted,
@@ -174,15 +175,34 @@ def validate(
     junit_xml: Annotated[
         Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here, for CI.")
     ] = None,
+    cleanup: Annotated[
+        bool,
+        typer.Option(
+            "--cleanup",
+            help="Validate nothing: list this project's throwaway DuckDB files and PostgreSQL schemas "
+            "(with --target postgres, or when it is the project's default) left by killed builds, and "
+            "drop those whose run has ended.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a dbt project with dbt-core, in-process. Exit 0 when clean, 1 when not.
 
     Example: [bold]datamigrate validate dbt_project/ --level build --sample-rows 50[/bold]
+
+    Example: [bold]datamigrate validate dbt_project/ --cleanup --target postgres[/bold]
     """
     from ..validate import validate_project
 
-    chosen = validation_level(level, sample_rows, keep)
     fmt = choice(output_format, ["text", "json"], "--format")
+    if cleanup:
+        from ..validate.cleanup import cleanup as run_cleanup
+
+        console.on_interrupt(
+            f"the project {project} is unchanged; what was dropped is listed by the next --cleanup"
+        )
+        print_cleanup(run_cleanup(project, target), fmt)
+        return
+    chosen = validation_level(level, sample_rows, keep)
     console.on_interrupt(
         f"the project {project} is unchanged; the throwaway warehouse of a build was removed"
     )
