@@ -181,7 +181,8 @@ def _update(place: Place, tree: Path, files: dict[str, str], generator: str) -> 
     for relative, text in sorted(files.items()):
         data = text.encode("utf-8")
         new_sum = _checksum(data)
-        current_sum = _file_checksum(directory / relative)
+        current = os.path.join(directory, relative)
+        current_sum = _file_checksum(current)
         done.add(relative)
         if current_sum is None or previous.get(relative) == current_sum != new_sum:
             _put(tree, relative, data, made)
@@ -189,12 +190,12 @@ def _update(place: Place, tree: Path, files: dict[str, str], generator: str) -> 
             recorded[relative] = new_sum
             done.add(relative + NEW_SUFFIX)  # a stale <name>.new goes
         elif current_sum == new_sum:
-            _link(directory / relative, tree, relative, made)
+            _link(current, tree, relative, made)
             result.unchanged.append(relative)
             recorded[relative] = new_sum
             done.add(relative + NEW_SUFFIX)
         else:
-            _link(directory / relative, tree, relative, made)
+            _link(current, tree, relative, made)
             _put(tree, relative + NEW_SUFFIX, data, made)
             done.add(relative + NEW_SUFFIX)
             result.kept_edited.append(relative)
@@ -213,7 +214,7 @@ def _update(place: Place, tree: Path, files: dict[str, str], generator: str) -> 
     return result
 
 
-def _file_checksum(path: Path) -> str | None:
+def _file_checksum(path: str | Path) -> str | None:
     """The checksum of the file's bytes; None when there is no such file."""
     try:
         with open(path, "rb") as stream:
@@ -236,7 +237,7 @@ def _parent(path: str, made: set[str]) -> None:
         made.add(parent)
 
 
-def _link(source: Path, tree: Path, relative: str, made: set[str]) -> None:
+def _link(source: str | Path, tree: Path, relative: str, made: set[str]) -> None:
     """The file at `source` also at `relative` in `tree`: a hard link (same file system, no bytes
     copied, the original untouched), a copy where links are not supported."""
     path = os.path.join(tree, relative)
@@ -272,7 +273,7 @@ def _carry_over(place: Place, tree: Path, done: set[str], made: set[str]) -> Non
         for name in names:
             relative = posixpath.normpath(posixpath.join(relative_folder.replace(os.sep, "/"), name))
             if relative not in done:
-                _link(Path(folder) / name, tree, relative, made)
+                _link(os.path.join(folder, name), tree, relative, made)
 
 
 def _read_manifest(path: Path) -> dict[str, str]:
