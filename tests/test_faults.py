@@ -109,7 +109,9 @@ def large(tmp_path_factory) -> dict:
     reference = folder / "reference" / "project"
     shutil.copytree(pristine, reference, symlinks=True)
     started = time.monotonic()
-    code, _, stderr = finished(datamigrate("generate", after, "-o", reference))
+    running = datamigrate("generate", after, "-o", reference)
+    lock_after = _wait_for_the_lock(reference.parent / ".project.datamigrate-lock")
+    code, _, stderr = finished(running)
     assert code == 0, stderr
     return {
         "folder": folder,
@@ -118,7 +120,18 @@ def large(tmp_path_factory) -> dict:
         "before": tree_hashes(pristine),
         "after": tree_hashes(reference),
         "seconds": time.monotonic() - started,
+        "lock_after": lock_after,
     }
+
+
+def _wait_for_the_lock(lock: Path) -> float:
+    """Seconds until a run takes its lock: by then it handles SIGINT and SIGTERM (a signal in the
+    first second, while Python imports the program, ends it at once with nothing written)."""
+    started = time.monotonic()
+    while not lock.exists():
+        assert time.monotonic() - started < 60, "the run took no lock within a minute"
+        time.sleep(0.01)
+    return time.monotonic() - started
 
 
 @pytest.mark.process
@@ -133,10 +146,12 @@ def test_a_run_stopped_at_any_point_leaves_the_previous_project_or_the_new_one(l
         parent = tmp_path / f"run{attempt}"
         project = parent / "project"
         shutil.copytree(large["pristine"], project, symlinks=True)
-        delay = rng.uniform(0.3, 1.1) * large["seconds"]
         running = datamigrate("generate", large["after_snapshot"], "-o", project)
+        started = _wait_for_the_lock(parent / ".project.datamigrate-lock")  # the program is past its start
+        delay = rng.uniform(0.0, 1.1) * (large["seconds"] - large["lock_after"])
         time.sleep(delay)
         running.send_signal(sent)
+        delay += started
         code, _, stderr = finished(running)
 
         state = tree_hashes(project)
@@ -406,7 +421,7 @@ def test_a_signal_during_extract_exits_130_with_one_line(tmp_path: Path, sent: s
     output = tmp_path / "schema.json"
     output.write_text("previous")
     running = datamigrate("extract", "--ddl", script, "-o", output)
-    time.sleep(2.5)
+    time.sleep(3.0)  # past the program's start
     running.send_signal(sent)
     code, _, stderr = finished(running)
     if code == 0:

@@ -27,7 +27,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 _tracebacks = {"shown": False}
 """Set by --debug, read when an error ends the run."""
-_interrupted = {"kept": "nothing was written"}
+_interrupted: dict[str, str | bool] = {"kept": "nothing was written", "stopped": False}
 """What the output holds if the run is interrupted now: the command says, and updates it."""
 
 INTERNAL_ERROR = 70
@@ -38,10 +38,6 @@ INTERRUPTED = ExitCode.INTERRUPTED
 def on_interrupt(kept: str) -> None:
     """What the one line printed on SIGINT or SIGTERM says was kept, from now on."""
     _interrupted["kept"] = kept
-
-
-def _terminated(signum: int, frame: object) -> NoReturn:
-    raise KeyboardInterrupt  # SIGTERM (CI cancelling, `timeout`) stops a run as Ctrl-C does
 
 
 def show_tracebacks(shown: bool) -> None:
@@ -87,17 +83,23 @@ def working(message: str) -> Iterator[None]:
 
 def run(app: typer.Typer) -> NoReturn:
     """Run `app`, turning our errors into one line on stderr and an exit code; never returns.
-    SIGTERM is handled as SIGINT: exit 130 with one line saying what the output holds."""
-    signal.signal(signal.SIGTERM, _terminated)
+    SIGTERM is handled as SIGINT: exit 130 with one line saying what the output holds, also when a
+    library caught the KeyboardInterrupt (dbt reports an interrupted build as a failed one)."""
+    signal.signal(signal.SIGTERM, _stop)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started ignoring it
+        signal.signal(signal.SIGINT, _stop)
     try:
         code = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
     except Interrupted as exc:
         fail(f"interrupted: {exc.message}", INTERRUPTED)
     except DatamigrateError as exc:
+        _end_if_stopped()
         fail(f"error: {exc.message}", exc.exit_code)
     except typer.Exit as exc:
+        _end_if_stopped()
         sys.exit(exc.exit_code)
     except typer.Abort:
+        _end_if_stopped()
         sys.exit(1)
     except TyperException as exc:  # bad usage: unknown option, missing argument
         exc.show(file=sys.stderr)
@@ -105,13 +107,28 @@ def run(app: typer.Typer) -> NoReturn:
     except KeyboardInterrupt:
         fail(f"interrupted: {_interrupted['kept']}", INTERRUPTED)
     except Exception as exc:
+        _end_if_stopped()
         fail(
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             INTERNAL_ERROR,
         )
     if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into Exit(130), which click returns
-        err.print(f"interrupted: {_interrupted['kept']}", markup=False, highlight=False)
+        _interrupted["stopped"] = True
+    _end_if_stopped()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stop(signum: int, frame: object) -> NoReturn:
+    """SIGINT, and SIGTERM (CI cancelling, `timeout`), stop a run as Ctrl-C does; remembered, so
+    that the run ends with 130 even when a library caught the KeyboardInterrupt."""
+    _interrupted["stopped"] = True
+    raise KeyboardInterrupt
+
+
+def _end_if_stopped() -> None:
+    if _interrupted.get("stopped"):
+        err.print(f"interrupted: {_interrupted['kept']}", markup=False, highlight=False)
+        sys.exit(INTERRUPTED)
 
 
 def fail(message: str, code: int) -> NoReturn:
