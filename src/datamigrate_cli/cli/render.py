@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..migrate import MigrateEvent
     from ..model.catalog import Catalog, Routine, Trigger, View
     from ..validate import Level, ValidationReport
+    from ..validate.cleanup import CleanupReport
 
 READING_SCRIPTS = "Reading scripts"
 GENERATING = "Generating the dbt project"
@@ -268,3 +269,19 @@ class MigrateDisplay:
         """Advance the bar by a dbt node that finished."""
         if self._on_node is not None:
             self._on_node(name, status)
+
+
+def print_cleanup(report: CleanupReport, fmt: str) -> None:
+    """What `validate --cleanup` found and dropped: JSON on stdout, or one line each."""
+    if fmt == "json":
+        sys.stdout.write(report.to_json())
+        return
+    for leftover in report.leftovers:
+        done = "dropped" if leftover.dropped else "kept"
+        out.print(f"{done} {leftover.kind} {leftover.name}: {leftover.reason}", markup=False, highlight=False)
+    kept = len(report.leftovers) - report.dropped
+    out.print(
+        f"Dropped {report.dropped} stale validation warehouse(s) of {report.project}; kept {kept}.",
+        markup=False,
+        highlight=False,
+    )

@@ -27,6 +27,7 @@ from ..model.errors import DbtError, InputError
 from ..model.issues import Severity
 from ..targets import Target
 from ..tsql.patterns import like_to_regex
+from .cleanup import duckdb_file_name, owner_comment
 from .execute import Executed, execute_models
 from .names import validation_table
 from .sample import key_problems, sample_rows
@@ -285,7 +286,7 @@ class DuckDBWarehouse(Warehouse):
     def __init__(self, project: Path, target: Target, keep: bool) -> None:
         self.target = target
         # A new file each run: DuckDB keeps a file it has opened in this process, even once deleted.
-        self.path = (project / "target" / f"datamigrate_validate_{secrets.token_hex(4)}.duckdb").resolve()
+        self.path = (project / "target" / duckdb_file_name(secrets.token_hex(4))).resolve()
         self.keep = keep
         self.env = {"DATAMIGRATE_DUCKDB_PATH": str(self.path)}
         self.vars = {}
@@ -313,9 +314,10 @@ class DuckDBWarehouse(Warehouse):
 class PostgresWarehouse(Warehouse):
     placeholder = "%s"
 
-    def __init__(self, target: Target, keep: bool) -> None:
+    def __init__(self, target: Target, keep: bool, project: Path | None = None) -> None:
         self.target = target
         self.keep = keep
+        self.project = project
         self.schema = f"datamigrate_validate_{secrets.token_hex(4)}"
         self.where = f"schema {self.schema}"
         self.env = {"DATAMIGRATE_PG_SCHEMA": self.schema}
@@ -348,6 +350,8 @@ class PostgresWarehouse(Warehouse):
     def prepare(self, cursor: Any, catalog: Catalog) -> None:
         cursor.execute(f"create schema {_quote(self.schema)}")
         self.created = True
+        if self.project is not None:  # whose it is, for `validate --cleanup` after a killed run
+            cursor.execute(f"comment on schema {_quote(self.schema)} is %s", (owner_comment(self.project),))
 
     def relation(self, table: Table) -> str:
         name = validation_table(table.name.schema_, table.name.name, self.target.dialect)
@@ -378,7 +382,7 @@ class PostgresWarehouse(Warehouse):
 
 _WAREHOUSES: dict[str, Callable[[Path, Target, bool], Warehouse]] = {
     "duckdb": DuckDBWarehouse,
-    "postgres": lambda project, target, keep: PostgresWarehouse(target, keep),
+    "postgres": lambda project, target, keep: PostgresWarehouse(target, keep, project),
 }
 """dbt adapter -> the throwaway warehouse a build runs in (a target whose adapter has none cannot build)."""
 
