@@ -238,3 +238,40 @@ def test_every_model_of_the_kept_warehouse_can_be_selected_from(
         else:
             connection.cursor().execute(f'drop schema "{report.kept.removeprefix("schema ")}" cascade')
             connection.close()
+
+
+def test_the_report_records_what_validation_proved(catalog, tmp_path: Path) -> None:
+    """ "Converted" is earned: a view converted by the rules that fails when queried becomes "needs
+    review" with DM605 in migration_report.json and .md; what passed says so; a regeneration replaces
+    the reports (they are never a person's edit) and keeps the edited view."""
+    import json
+
+    project = tmp_path / "project"
+    generate(catalog, project)
+    view = project / MARTS / "shop__customer_spend.sql"
+    view.write_text(FAILING_VIEW, encoding="utf-8")
+    report = validate_project(project, Level.BUILD, sample_rows=3)
+    assert not report.ok
+    document = json.loads((project / "migration_report.json").read_text())
+    objects = {o["name"]: o for o in document["objects"]}
+    spend = objects["[shop].[CustomerSpend]"]
+    assert (spend["status"], spend["validation"]) == ("needs review", "failed")
+    assert spend["issues"][-1]["code"] == "DM605" and "19970101" in spend["issues"][-1]["message"]
+    assert objects["[shop].[Customer]"]["validation"] == "passed"
+    assert objects["[shop].[Broken]"]["validation"] == "not validated"  # disabled: no model ran
+    assert document["validation"] == {
+        "level": "build", "target": "duckdb", "day": document["validation"]["day"],
+        "passed": 2, "failed": 1, "not validated": 1,
+    }  # fmt: skip
+    markdown = (project / "migration_report.md").read_text()
+    assert "Validated at level build on duckdb" in markdown and "2 objects passed, 1 failed" in markdown
+    assert "| [shop].[CustomerSpend] | view | needs review | failed |" in markdown
+    rows = [
+        line for line in markdown.split("## Issues by object")[1].split("##")[0].splitlines() if "[DM" in line
+    ]
+    severities = [row.split(" | ")[3] for row in rows]
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)  # errors first
+    generate(catalog, project)
+    assert not (project / "migration_report.md.new").exists()
+    assert (project / MARTS / "shop__customer_spend.sql.new").exists()  # the edited view is kept
+    assert "Validated at level" not in (project / "migration_report.md").read_text()

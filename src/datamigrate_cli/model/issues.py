@@ -264,6 +264,10 @@ CATALOGUE: dict[str, Code] = _codes(
          "The model reads another model that is disabled (it failed the check, DM603, or its table cannot be "
          "a table on the target, DM104 or DM105), so it is disabled too.",
          "Fix the model it reads (see its issue), then enable this one."),
+    Code("DM605", "failed validation", E,
+         "The model failed `datamigrate validate` at the level and on the target the report names (the "
+         "message is dbt's, the semantic check's or the warehouse's), so the object is not converted.",
+         "Fix the model at the line given, then run validate again: the report records the new outcome."),
     # DM9xx what could not be read
     Code("DM901", "statement not recognised", E,
          "The extract met a statement it does not model; it is kept in the snapshot, not converted.",

@@ -28,6 +28,9 @@ from . import swap
 from .place import Place, locked, output_place
 
 MANIFEST = ".datamigrate/manifest.json"
+REPORTS = frozenset({"migration_report.md", "migration_report.json"})
+"""The last run's reports: always replaced, never kept as a person's edit (validate records its
+outcome in them, see `project.report.record_validation`)."""
 SNAPSHOT = ".datamigrate/schema.json"
 """The Catalog the project was generated from, kept for `validate --level semantic` and `build`."""
 NEW_SUFFIX = ".new"
@@ -184,7 +187,11 @@ def _update(place: Place, tree: Path, files: dict[str, str], generator: str) -> 
         current = os.path.join(directory, relative)
         current_sum = _file_checksum(current)
         done.add(relative)
-        if current_sum is None or previous.get(relative) == current_sum != new_sum:
+        if (
+            current_sum is None
+            or previous.get(relative) == current_sum != new_sum
+            or (relative in REPORTS and current_sum != new_sum)
+        ):
             _put(tree, relative, data, made)
             result.written.append(relative)
             recorded[relative] = new_sum

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,7 @@ import yaml
 from ..model.catalog import Catalog, CatalogFormatError, read_snapshot
 from ..model.errors import DbtError, InputError
 from ..project.files import is_disabled_model
+from ..project.report import record_validation
 from ..project.writer import SNAPSHOT
 from ..targets import TARGETS, Target
 from .dbt import DbtRun, NodeResult, load_manifest, run_dbt
@@ -28,7 +30,16 @@ from .execute import Executed
 from .incremental import check_incremental, incremental_models, incremental_run
 from .locate import TestPlaces, line_in, needle_in
 from .semantic_check import Finding, check_models, parse_compiled
-from .verdicts import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
+from .verdicts import (
+    PROBLEMS,
+    Level,
+    NodeVerdict,
+    Origin,
+    ValidationReport,
+    Verdict,
+    github_annotations,
+    junit_xml,
+)
 from .warehouse import Warehouse, open_warehouse
 
 __all__ = ["Level", "ValidationReport", "Verdict", "github_annotations", "junit_xml", "validate_project"]
@@ -110,8 +121,17 @@ def validate_project(
     report.incremental = executed.incremental_checked
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
+    _record(directory, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record(directory: Path, report: ValidationReport) -> None:
+    """The outcome of each model, written into the project's migration report ("converted" is earned)."""
+    models = [(node.path, node) for node in report.nodes if node.kind == "model" and node.path]
+    failed = {path: node.message or node.verdict.value for path, node in models if node.verdict in PROBLEMS}
+    passed = {path for path, node in models if node.verdict in (Verdict.OK, Verdict.WARN)}
+    record_validation(directory, report.level.value, report.target, date.today().isoformat(), failed, passed)
 
 
 def _verdict(
