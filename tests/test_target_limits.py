@@ -108,3 +108,12 @@ def test_a_view_reading_a_table_named_with_a_semicolon_converts(tmp_path: Path) 
     project, codes = _generate(tmp_path, script, "duckdb")
     assert codes["[dbo].[v]"] == []
     assert "ref('stg_etc__a_drop')" in (project / "models/marts/dbo/v.sql").read_text()
+
+
+def test_a_table_alias_is_never_a_reserved_word(tmp_path: Path) -> None:
+    """A view reading [Group] without an alias got the alias `group`, unquoted: PostgreSQL refused
+    `group.id` (found by the hostile-schema generator)."""
+    script = "CREATE TABLE dbo.[Group] (id int NOT NULL PRIMARY KEY);\nGO\nCREATE VIEW dbo.v AS SELECT id FROM dbo.[Group];\nGO\n"
+    project, codes = _generate(tmp_path, script, "postgres")
+    sql = (project / "models/marts/dbo/v.sql").read_text()
+    assert codes["[dbo].[v]"] == [] and "AS group_2" in sql and "group.id" not in sql

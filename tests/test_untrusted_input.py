@@ -65,6 +65,13 @@ def _check_round_trip(project: Path, objects: list, target: str) -> None:
         identifier = unquoted_inside(source["identifier"], target)
         read_back.add(f"[{schema}].[{identifier}]")
     assert read_back == tables
+    # every table's staging model names it whole in its meta, as dbt read it (enabled or not)
+    nodes = [
+        *manifest["nodes"].values(),
+        *(n for found in manifest.get("disabled", {}).values() for n in found),
+    ]
+    origins = {n["config"].get("meta", {}).get("origin") for n in nodes if n["resource_type"] == "model"}
+    assert tables <= origins, tables - origins
 
 
 @pytest.mark.dbt

@@ -410,7 +410,7 @@ def _rewrite_relations(
     """id(table node) -> (relation, new alias): an outer table is a source of inner scopes too."""
     renamed_columns: set[int] = set()
     for scope in traverse_scope(tree):
-        alias_names = NameSpace()
+        alias_names = NameSpace(RESERVED)  # an alias `group` would need quotes: `group_2`
         models: dict[str, tuple[Relation, str]] = {}
         for alias, source in scope.sources.items():
             if not isinstance(source, exp.Table):

@@ -139,6 +139,7 @@ def _entry(catalog: Catalog, routine: Routine, converted: ConvertedModel) -> dic
     description = routine.description or (table.description if table is not None else None)
     if description:
         entry["description"] = description
+    entry["config"] = {"meta": {"origin": str(routine.name)}}
     keys = {k.lower() for k in converted.model.unique_key} if len(converted.model.unique_key) == 1 else set()
     columns = []
     for original, new in converted.columns:

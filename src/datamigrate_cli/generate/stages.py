@@ -324,6 +324,7 @@ def _view_entry(model: str, view: View, conversion: ViewConversion) -> dict:
     entry: dict = {"name": model}
     if view.description:
         entry["description"] = view.description
+    entry["config"] = {"meta": {"origin": str(view.name)}}
     entry["columns"] = [{"name": new} for _, new in conversion.columns]
     return entry
 
