@@ -117,3 +117,16 @@ def test_a_table_alias_is_never_a_reserved_word(tmp_path: Path) -> None:
     project, codes = _generate(tmp_path, script, "postgres")
     sql = (project / "models/marts/dbo/v.sql").read_text()
     assert codes["[dbo].[v]"] == [] and "AS group_2" in sql and "group.id" not in sql
+
+
+def test_a_view_joining_tables_that_differ_only_in_case_is_not_converted(tmp_path: Path) -> None:
+    """[Sales].[A] and [Sales].[a] are two tables only in a case-sensitive database; the second is
+    kept out with DM903, and a view that joins both reads a column only the second has: never
+    "converted" (it was, before the names were resolved against the Catalog)."""
+    script = (
+        "CREATE TABLE Sales.A (id int);\nGO\nCREATE TABLE Sales.a (id int, x int);\nGO\n"
+        "CREATE VIEW Sales.v AS SELECT A.id, b.x FROM Sales.A A JOIN Sales.a b ON A.id = b.id;\nGO\n"
+    )
+    _, codes = _generate(tmp_path, script, "duckdb")
+    assert codes["[Sales].[v]"] == ["DM211"]
+    assert "DM903" in [code for name, found in codes.items() for code in found]
