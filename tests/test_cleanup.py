@@ -74,9 +74,13 @@ def test_cleanup_of_a_folder_that_is_not_a_project_is_refused(tmp_path: Path) ->
 @pytest.mark.process
 @pytest.mark.postgres
 def test_a_killed_postgres_build_leaves_a_schema_that_cleanup_drops(
-    project: Path, postgres: dict[str, str], validate_schemas
+    tmp_path: Path, postgres: dict[str, str], validate_schemas
 ) -> None:
     import psycopg2
+
+    catalog, _ = extract_scripts([SMALL])
+    project = tmp_path / "project"
+    generate(catalog, project, target="postgres", project_name="small")  # validate refuses another target's
 
     connection = psycopg2.connect(
         host=postgres["DATAMIGRATE_PG_HOST"], port=postgres["DATAMIGRATE_PG_PORT"],
@@ -99,14 +103,14 @@ def test_a_killed_postgres_build_leaves_a_schema_that_cleanup_drops(
 
         # a build killed outright: its schema stays, with its tables
         build = datamigrate("validate", project, "--level", "build", "--target", "postgres")
-        killed = _wait_for_a_new_schema(validate_schemas, before | set(others))
+        killed = _wait_for_a_new_schema(validate_schemas, before | set(others), build)
         build.send_signal(signal.SIGKILL)
         build.communicate()
         assert killed in validate_schemas()
 
         # SIGTERM is a Ctrl-C: the build drops its schema and says so in one line
         build = datamigrate("validate", project, "--level", "build", "--target", "postgres")
-        terminated = _wait_for_a_new_schema(validate_schemas, before | set(others) | {killed})
+        terminated = _wait_for_a_new_schema(validate_schemas, before | set(others) | {killed}, build)
         build.send_signal(signal.SIGTERM)
         _, stderr = build.communicate(timeout=120)
         # 130; now and then the process ends killed by SIGINT after printing its line, which a shell
@@ -142,9 +146,11 @@ def test_a_killed_postgres_build_leaves_a_schema_that_cleanup_drops(
         connection.close()
 
 
-def _wait_for_a_new_schema(validate_schemas, known: set[str]) -> str:
+def _wait_for_a_new_schema(validate_schemas, known: set[str], build: subprocess.Popen) -> str:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if build.poll() is not None:
+            pytest.fail(f"validate ended ({build.returncode}) before making a schema: {build.communicate()}")
         new = set(validate_schemas()) - known
         if new:
             time.sleep(0.5)  # into the build

@@ -89,6 +89,16 @@ def run(app: typer.Typer) -> NoReturn:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started ignoring it
         signal.signal(signal.SIGINT, _stop)
     try:
+        _run(app)
+    finally:
+        # the exit code is decided: a signal now must not change it, nor kill the interpreter as it
+        # shuts down (Python gives the default handlers back then, and SIGTERM's ends the process)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(app: typer.Typer) -> NoReturn:
+    try:
         code = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
     except Interrupted as exc:
         fail(f"interrupted: {exc.message}", INTERRUPTED)

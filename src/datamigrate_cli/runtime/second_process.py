@@ -75,21 +75,31 @@ def start(work: Callable[[], T]) -> Pending[T]:
     except OSError:  # no usable temporary folder, too many open files...
         return Pending(work)
     parent = os.getpid()
+    # SIGINT and SIGTERM wait out the fork: their handler would raise in the middle of the at-fork
+    # hooks (logging's), where the interrupt is printed as an ignored exception and lost.
+    held = {signal.SIGINT, signal.SIGTERM}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         child = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         results.close()
         return Pending(work)
     if child == 0:  # pragma: no cover (the child's coverage is not collected)
         status = 1
         try:
+            for number in held:  # the parent stops the child (and the kernel, if the parent dies)
+                signal.signal(number, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             _die_with(parent)
             pickle.dump(work(), results, protocol=pickle.HIGHEST_PROTOCOL)
             results.flush()
             status = 0
         finally:
             os._exit(status)  # never back into the parent's code, nor its exit handlers
-    return Pending(work, child, results)
+    pending = Pending(work, child, results)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal held meanwhile is raised here
+    return pending
 
 
 def _die_with(parent: int) -> None:  # pragma: no cover (runs in the child)
