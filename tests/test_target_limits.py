@@ -130,3 +130,31 @@ def test_a_view_joining_tables_that_differ_only_in_case_is_not_converted(tmp_pat
     _, codes = _generate(tmp_path, script, "duckdb")
     assert codes["[Sales].[v]"] == ["DM211"]
     assert "DM903" in [code for name, found in codes.items() for code in found]
+
+
+@pytest.mark.dbt
+@pytest.mark.postgres
+def test_names_past_postgres_63_bytes_are_shortened_with_a_hash_and_kept_whole_in_meta(
+    tmp_path: Path, postgres: dict[str, str]
+) -> None:
+    """PostgreSQL cuts identifiers at 63 bytes (Appendix K): two long names that share their first 63
+    characters would become one relation. Models get the beginning of the name and a hash of the whole;
+    the validation tables a hash too; the whole name stays in the model's meta."""
+    import json
+
+    schema, stem = "S" * 70, "VeryLongTableName_" * 5
+    script = (
+        f"CREATE SCHEMA [{schema}]\nGO\n"
+        f"CREATE TABLE [{schema}].[{stem}One] (id int NOT NULL PRIMARY KEY);\nGO\n"
+        f"CREATE TABLE [{schema}].[{stem}Two] (id int NOT NULL PRIMARY KEY);\nGO\n"
+    )
+    project, _ = _generate(tmp_path, script, "postgres")
+    models = sorted(p.stem for p in (project / "models" / "staging").rglob("stg_*.sql"))
+    assert len(models) == 2 and all(len(m) <= 63 for m in models) and models[0] != models[1]
+    report = validate_project(project, Level.BUILD, sample_rows=2)
+    assert report.ok, [(n.name, n.message) for n in report.nodes if n.message]
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    origins = {
+        n["config"]["meta"].get("origin") for n in manifest["nodes"].values() if n["resource_type"] == "model"
+    }
+    assert {f"[{schema}].[{stem}One]", f"[{schema}].[{stem}Two]"} <= origins
