@@ -156,6 +156,15 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM217", "calls a function that was not converted", E,
          "The view calls a user-defined function that could not become a macro.",
          "Convert that function first (see its own entry in the report), or inline its logic."),
+    Code("DM218", "function or construct the target does not have", E,
+         "The compiled model calls a function the target does not have, or with a number of arguments no form "
+         "of it takes (three-argument ROUND on DuckDB), or uses a SQL Server construct no target here has "
+         "(FOR SYSTEM_TIME, FOR JSON, FOR XML, an XML or spatial method, a MAX length, a JSON function on "
+         "text on PostgreSQL). The list of functions is the target's own: DuckDB's duckdb_functions(), "
+         "PostgreSQL's pg_proc as shipped with datamigrate; for other targets it is sqlglot's list of the "
+         "dialect's functions, and the message says so.",
+         "Rewrite the call with the target's equivalent (or a macro in macros/ that writes it), then validate "
+         "again."),
     # DM3xx procedures
     Code("DM301", "cursor", E,
          "The procedure walks rows one at a time with a cursor; rules turn only set-based statements into models.",
