@@ -285,8 +285,8 @@ def _sqlglot(dialect: str) -> Catalogue:
 
 
 def _may_be_call(token: Token, dialect: str) -> bool:
-    """A name, a function sqlglot knows, or a type's name outside a cast (`NCHAR(65)`) before `(`."""
-    if token.token_type == TokenType.VAR:
-        return True
-    parser = Dialect.get_or_raise(dialect).parser_class
-    return token.text.upper() in parser.FUNCTIONS or token.token_type in parser.TYPE_TOKENS
+    """A name, or a type's name outside a cast (`NCHAR(65)`), before `(`: not a keyword (AND, EXISTS)."""
+    return (
+        token.token_type == TokenType.VAR
+        or token.token_type in Dialect.get_or_raise(dialect).parser_class.TYPE_TOKENS
+    )
