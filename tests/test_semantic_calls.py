@@ -51,8 +51,8 @@ def test_call_against_the_target(name: str, target: str) -> None:
     found = findings(case["sql"], target)
     assert "model.p.stg" not in found
     expected = case[target]
-    if expected is None:
-        assert found == {}, found
+    if expected is None or target in case.get("missed", {}):
+        assert found == {}, found  # a case now caught: move it out of `missed`
         return
     finding = found["model.p.mart"]
     assert not finding.warning
@@ -90,7 +90,7 @@ def test_postgres_agrees(name: str, postgres_server: dict[str, str]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("create temporary table stg (customer_id integer, name varchar, tier varchar)")
             cursor.execute("insert into stg values (1, '{\"a\": 1}', 'A')")
-            sql = case["sql"].format(stg="pg_temp.stg").replace("%", "%%")
+            sql = case["sql"].format(stg="pg_temp.stg")
             if case["postgres"] is None:
                 cursor.execute(sql)
             else:

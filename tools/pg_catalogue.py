@@ -29,6 +29,9 @@ from pg_operator o join pg_namespace n on n.oid = o.oprnamespace
 where n.nspname = 'pg_catalog'
 order by 1, 2, 3
 """
+IMPLICIT_CASTS = """
+select format_type(castsource, null), format_type(casttarget, null) from pg_cast where castcontext = 'i' order by 1, 2
+"""
 
 
 def main() -> int:
@@ -51,9 +54,20 @@ def main() -> int:
         operators: dict[str, list] = {}
         for name, left, right in cursor.fetchall():
             operators.setdefault(name, []).append([None if left == "-" else left, right])
-    catalogue = {"server_version": version, "functions": functions, "operators": operators}
+        cursor.execute(IMPLICIT_CASTS)
+        casts: dict[str, list[str]] = {}
+        for source, target in cursor.fetchall():
+            casts.setdefault(source, []).append(target)
+    catalogue = {
+        "server_version": version,
+        "functions": functions,
+        "operators": operators,
+        "implicit_casts": casts,
+    }
     OUT.write_text(json.dumps(catalogue, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
-    print(f"{OUT.name}: {len(functions)} functions, {len(operators)} operators from PostgreSQL {version}")
+    print(
+        f"{OUT.name}: {len(functions)} functions, {len(operators)} operators, {len(casts)} types cast implicitly, from PostgreSQL {version}"
+    )
     return 0
 
 

@@ -268,9 +268,15 @@ def _duckdb() -> Catalogue:
 
 
 @cache
-def _postgres() -> Catalogue:
+def postgres_data() -> dict:
+    """PostgreSQL's functions, operators and implicit casts as `make pg-catalogue` wrote them."""
     path = resources.files("datamigrate_cli.targets") / "data" / "postgres_functions.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _postgres() -> Catalogue:
+    data = postgres_data()
     functions = {
         name: tuple(sorted({(least, most) for least, most, _types in overloads}, key=str))
         for name, overloads in data["functions"].items()

@@ -24,6 +24,7 @@ from ..project.escape import unquoted_inside
 from ..targets import Target, target_type
 from .functions import CallFinding, json_on_text, unsupported_calls
 from .names import validation_table
+from .signatures import wrong_argument_types
 
 Columns = dict[str, str]
 """Lower-case column name -> type (SQL in the target dialect; "" when unknown)."""
@@ -117,7 +118,8 @@ def _check(
         ), outputs
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
     outputs = {select.alias_or_name: _type_sql(select.type, dialect) for select in typed.selects}
-    return _type_clash(typed, target) or _call_finding(json_on_text(typed, target)), outputs
+    called = json_on_text(typed, target) or wrong_argument_types(typed, target)
+    return _type_clash(typed, target) or _call_finding(called), outputs
 
 
 def _call_finding(found: CallFinding | None) -> Finding | None:
