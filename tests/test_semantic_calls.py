@@ -118,6 +118,11 @@ def test_other_targets_say_the_list_is_sqlglots() -> None:
     assert "by sqlglot's list, not the warehouse's" in found["model.p.mart"].message
 
 
+def test_sqlglots_list_holds_the_functions_it_reads_with_a_grammar_of_their_own() -> None:
+    # Snowflake's manual: DATE_PART( <date_or_time_part> , <date_or_time_expr> ) (sqlglot reads it as EXTRACT)
+    assert findings("select date_part(year, current_date) as y\nfrom {stg} as c", "snowflake") == {}
+
+
 def test_sqlserver_runs_its_own_functions() -> None:
     assert findings("select quotename(c.name) as q\nfrom {stg} as c", "sqlserver") == {}
 

@@ -286,7 +286,9 @@ def _postgres() -> Catalogue:
 
 @cache
 def _sqlglot(dialect: str) -> Catalogue:
-    names = {name.lower() for name in Dialect.get_or_raise(dialect).parser_class.FUNCTIONS}
+    parser = Dialect.get_or_raise(dialect).parser_class
+    # FUNCTION_PARSERS: the functions it reads with a grammar of their own (Snowflake's DATE_PART)
+    names = {name.lower() for name in (*parser.FUNCTIONS, *parser.FUNCTION_PARSERS)}
     return Catalogue("by sqlglot's list", dict.fromkeys(names, ((0, None),)), counts_known=False, exact=False)
 
 
