@@ -156,7 +156,7 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM217", "calls a function that was not converted", E,
          "The view calls a user-defined function that could not become a macro.",
          "Convert that function first (see its own entry in the report), or inline its logic."),
-    Code("DM218", "function or construct the target does not have", E,
+    Code("DM219", "function or construct the target does not have", E,
          "The compiled model calls a function the target does not have, or with a number of arguments no form "
          "of it takes (three-argument ROUND on DuckDB), or uses a SQL Server construct no target here has "
          "(FOR SYSTEM_TIME, FOR JSON, FOR XML, an XML or spatial method, a MAX length, a JSON function on "

@@ -27,7 +27,7 @@ from sqlglot.errors import SqlglotError
 
 from ..targets import Target
 
-CODE = "DM218"
+CODE = "DM219"
 
 Arities = tuple[tuple[int, int | None], ...]
 """The argument counts a function takes: (least, most), most None when it takes any number more."""
