@@ -98,9 +98,10 @@ class Generator:
         return text
 
     def comment(self, length: int) -> str:
-        """Text for a `--` comment (SQL Server ends it at a line break) that also holds no `*/`."""
+        """Text for a `--` comment (SQL Server ends it at a line break) that also fits in a `/* */` one:
+        no `*/`, and no `/*`, which T-SQL reads as a nested comment that needs its own `*/`."""
         text = self.text(length)
-        for end in ("\r\n", "\n", "\r", "\u2028", "\u0085", "*/"):
+        for end in ("\r\n", "\n", "\r", "\u2028", "\u0085", "*/", "/*"):
             text = text.replace(end, " ")
         return text
 

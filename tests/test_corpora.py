@@ -36,7 +36,23 @@ WARNED_TABLES = {"adventureworks-dw": {"[dbo].[DatabaseLog]"}}
 for xml, sql_variant, hierarchyid, geography, geometry, datetimeoffset and time types finds one
 column in all the corpora: AdventureWorks DW's DatabaseLog.XmlEvent (xml)."""
 
+BROKEN_WITH_ROWS = {"sakila": {"customer_list"}}
+"""Views that fail when queried with sample rows, on SQL Server too: Sakila's customer_list compares
+customer.active, CHAR(1) DEFAULT 'Y', with the number 1, so SQL Server converts 'Y' to int and fails
+(data-type-precedence-transact-sql); the model is flagged DM218 and the build reports it."""
+
 runner = CliRunner()
+
+
+def assert_passes_but_the_known_broken(verdict: dict, name: str) -> None:
+    broken = {node["name"] for node in verdict["nodes"] if node["verdict"] in {"error", "fail"}}
+    assert broken == BROKEN_WITH_ROWS.get(name, set()), broken
+    assert verdict["ok"] == (not broken) and verdict["parsed"]
+    assert all(
+        node["message"].startswith("fails when queried")
+        for node in verdict["nodes"]
+        if node["name"] in broken
+    )
 
 
 @pytest.mark.dbt
@@ -85,14 +101,15 @@ def test_corpus_end_to_end(name: str, corpora: Path, tmp_path: Path) -> None:
         ["--level", "build", "--sample-rows", "20"],
     ):
         result = runner.invoke(app, ["validate", str(project), "--format", "json", *options])
-        assert result.exit_code == 0, result.output
         verdict = json.loads(result.stdout)
-        assert verdict["ok"] and verdict["parsed"], options
-        assert verdict["summary"]["model"]["ok"] == tables + enabled_views + procedure_models, options
-        assert (
-            verdict["summary"]["test"]["total"] > 0
-            and verdict["summary"]["test"]["ok"] == verdict["summary"]["test"]["total"]
-        )
+        broken = BROKEN_WITH_ROWS.get(name, set()) if "--sample-rows" in options else set()
+        assert_passes_but_the_known_broken(verdict, name if broken else "")
+        assert result.exit_code == (1 if broken else 0), result.output
+        models = verdict["summary"]["model"]
+        assert models["ok"] + models["error"] == tables + enabled_views + procedure_models, options
+        ran = "ok" if "build" in options else "not run"  # tests run only at build
+        assert verdict["summary"]["test"]["total"] > 0
+        assert verdict["summary"]["test"][ran] == verdict["summary"]["test"]["total"]
     assert verdict["warnings"] == []
     assert verdict["sample_rows"] == {str(table.name): 20 for table in catalog.tables}
 
@@ -130,9 +147,10 @@ def test_corpus_builds_on_postgres(name: str, corpora: Path, tmp_path: Path, val
     result = runner.invoke(
         app, ["validate", str(project), "--level", "build", "--sample-rows", "20", "--format", "json"]
     )
-    assert result.exit_code == 0, result.output
     verdict = json.loads(result.stdout)
-    assert verdict["ok"] and verdict["target"] == "postgres" and verdict["summary"]["model"]["error"] == 0
+    assert_passes_but_the_known_broken(verdict, name)
+    assert result.exit_code == (1 if BROKEN_WITH_ROWS.get(name) else 0), result.output
+    assert verdict["target"] == "postgres"
     assert verdict["summary"]["test"]["ok"] == verdict["summary"]["test"]["total"] > 0
     assert set(verdict["sample_rows"].values()) == {20}
     assert (

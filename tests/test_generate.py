@@ -89,3 +89,36 @@ def test_a_new_project_is_written_by_two_processes_each_with_whole_folders(tmp_p
     assert abs(len(mine) - len(theirs)) <= 8
     writer.write_project(tmp_path / "out", files, "datamigrate test")
     assert {p: (tmp_path / "out" / p).read_text() for p in files} == files
+
+
+def test_names_that_collide_are_numbered_and_reported(tmp_path: Path) -> None:
+    """Three tables and three columns whose names become one snake_case name: the first keeps it, the
+    next get _2 and _3 in the order of the script, each said in the report (DM908); no file is shared."""
+    script = tmp_path / "c.sql"
+    script.write_text(
+        "CREATE TABLE [Order Details] (id int);\nCREATE TABLE [Order_Details] (id int);\n"
+        "CREATE TABLE [OrderDetails] ([Order ID] int, [Order_ID] int, [orderId] int);\n"
+    )
+    catalog, _ = extract_scripts([script])
+    result = generate(catalog, tmp_path / "project", project_name="c")
+    messages = {o.name: [(i.code, i.message) for i in o.reasons] for o in result.objects}
+    assert messages["[dbo].[Order Details]"] == []
+    assert messages["[dbo].[Order_Details]"] == [
+        (
+            "DM908",
+            "the model is stg_dbo__order_details_2, as stg_dbo__order_details was taken by Order Details",
+        )
+    ]
+    assert messages["[dbo].[OrderDetails]"] == [
+        ("DM908", "column Order_ID is order_id_2, as order_id was taken by Order ID"),
+        ("DM908", "column orderId is order_id_3, as order_id was taken by Order ID"),
+        (
+            "DM908",
+            "the model is stg_dbo__order_details_3, as stg_dbo__order_details was taken by Order Details",
+        ),
+    ]
+    paths = [o.path for o in result.objects]
+    assert len(paths) == len(set(paths)) == 3
+    staging = (tmp_path / "project/models/staging/dbo/stg_dbo__order_details_3.sql").read_text()
+    for original, name in (("Order ID", "order_id"), ("Order_ID", "order_id_2"), ("orderId", "order_id_3")):
+        assert f'"{original}"' in staging and f"as {name}" in staging

@@ -73,6 +73,7 @@ CREATE FUNCTION dbo.f_scalar (@n int) RETURNS int AS BEGIN RETURN {_parens(depth
 GO
 CREATE PROCEDURE dbo.p_load AS
 BEGIN
+  TRUNCATE TABLE dbo.loaded;
   INSERT INTO dbo.loaded (id, a) SELECT id, {_parens(depth - 1)} FROM dbo.t;
 END
 GO

@@ -192,7 +192,10 @@ CORPUS_PROCEDURES = {
         "CustOrdersOrders": ("converted with warnings", ["DM313"]),
         "Employee Sales by Country": ("converted with warnings", ["DM313", "DM313"]),
         "Sales by Year": ("converted with warnings", ["DM313", "DM313"]),
-        "SalesByCategory": ("converted with warnings", ["DM313"]),  # @OrdYear has a default
+        "SalesByCategory": (
+            "converted with warnings",
+            ["DM313", "DM908"],
+        ),  # @OrdYear has a default; its model is sales_by_category_2 (the view Sales by Category has the name)
         "Ten Most Expensive Products": ("converted", []),
     },
     "pubs/instpubs.sql": {

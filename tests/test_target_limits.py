@@ -41,7 +41,7 @@ def _generate(tmp_path: Path, script: str, target: str) -> tuple[Path, dict[str,
 
 def test_columns_that_differ_in_case_disable_the_table_and_what_reads_it_on_duckdb(tmp_path: Path) -> None:
     project, codes = _generate(tmp_path, CASES, "duckdb")
-    assert codes["[dbo].[t]"] == ["DM104"]
+    assert codes["[dbo].[t]"] == ["DM104", "DM908"]  # DM908: col is staged as col_2
     assert codes["[dbo].[v]"] == ["DM604"] and codes["[dbo].[w]"] == ["DM604"]  # w reads v, which reads t
     assert codes["[dbo].[x]"] == [] and codes["[dbo].[u]"] == []
     staging = (project / "models/staging/dbo/stg_dbo__t.sql").read_text()
@@ -52,7 +52,7 @@ def test_columns_that_differ_in_case_disable_the_table_and_what_reads_it_on_duck
 
 def test_postgres_keeps_columns_that_differ_in_case_apart(tmp_path: Path) -> None:
     _, codes = _generate(tmp_path, CASES, "postgres")
-    assert codes["[dbo].[t]"] == [] and codes["[dbo].[v]"] == []
+    assert codes["[dbo].[t]"] == ["DM908"] and codes["[dbo].[v]"] == []  # DM908: col is staged as col_2
 
 
 def test_more_columns_than_postgres_allows(tmp_path: Path) -> None:
@@ -96,3 +96,37 @@ def test_a_table_postgres_cannot_create_is_a_warning(tmp_path: Path, postgres: d
     report = validate_project(project, Level.BUILD, sample_rows=2)
     assert report.ok, [(n.name, n.message) for n in report.nodes if n.message]
     assert any("[dbo].[wide]: its source table cannot be created on postgres" in w for w in report.warnings)
+
+
+def test_a_view_reading_a_table_named_with_a_semicolon_converts(tmp_path: Path) -> None:
+    """Before: sqlglot read the name [a;drop] as SQL while typing the view, and generate ended with a
+    TypeError (exit 70); found by the hostile-schema generator."""
+    script = (
+        "CREATE TABLE [../etc].[a;drop] (id int NOT NULL PRIMARY KEY, [b;c] int);\nGO\n"
+        "CREATE VIEW dbo.v AS SELECT id, [b;c] + 1 AS n FROM [../etc].[a;drop];\nGO\n"
+    )
+    project, codes = _generate(tmp_path, script, "duckdb")
+    assert codes["[dbo].[v]"] == []
+    assert "ref('stg_etc__a_drop')" in (project / "models/marts/dbo/v.sql").read_text()
+
+
+def test_a_table_alias_is_never_a_reserved_word(tmp_path: Path) -> None:
+    """A view reading [Group] without an alias got the alias `group`, unquoted: PostgreSQL refused
+    `group.id` (found by the hostile-schema generator)."""
+    script = "CREATE TABLE dbo.[Group] (id int NOT NULL PRIMARY KEY);\nGO\nCREATE VIEW dbo.v AS SELECT id FROM dbo.[Group];\nGO\n"
+    project, codes = _generate(tmp_path, script, "postgres")
+    sql = (project / "models/marts/dbo/v.sql").read_text()
+    assert codes["[dbo].[v]"] == [] and "AS group_2" in sql and "group.id" not in sql
+
+
+def test_a_view_joining_tables_that_differ_only_in_case_is_not_converted(tmp_path: Path) -> None:
+    """[Sales].[A] and [Sales].[a] are two tables only in a case-sensitive database; the second is
+    kept out with DM903, and a view that joins both reads a column only the second has: never
+    "converted" (it was, before the names were resolved against the Catalog)."""
+    script = (
+        "CREATE TABLE Sales.A (id int);\nGO\nCREATE TABLE Sales.a (id int, x int);\nGO\n"
+        "CREATE VIEW Sales.v AS SELECT A.id, b.x FROM Sales.A A JOIN Sales.a b ON A.id = b.id;\nGO\n"
+    )
+    _, codes = _generate(tmp_path, script, "duckdb")
+    assert codes["[Sales].[v]"] == ["DM211"]
+    assert "DM903" in [code for name, found in codes.items() for code in found]

@@ -59,6 +59,11 @@ CASES = {
                        "shop__customer_spend", "error", "type clash", "c.name - v.spend"),
     "runtime type error": Case(MART, "SUM(v.spend)", "SUM(UPPER(v.spend))", "build",
                                "shop__customer_spend", "error", "upper(DECIMAL(19,4))", "UPPER(v.spend)"),
+    # DuckDB creates the view without evaluating it; only a query that reads every row fails.
+    "fails only when queried": Case(MART, "SUM(v.spend)", "SUM(CASE WHEN v.visit_date > '19970101' THEN v.spend END)",
+                                    "build", "shop__customer_spend", "error",
+                                    'fails when queried: Conversion Error: invalid date field format: "19970101"',
+                                    "'19970101'"),
     "failing unique test": Case(STAGING_YML, "      - name: tier\n        data_tests:\n",
                                 "      - name: tier\n        data_tests:\n          - unique\n", "build",
                                 "unique_stg_shop__customer_tier", "fail", "unique test on stg_shop__customer.tier",
@@ -77,6 +82,14 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("small") / "project"
     catalog, _ = extract_scripts([SMALL])
     generate(catalog, project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def small_postgres_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("small_postgres") / "project"
+    catalog, _ = extract_scripts([SMALL])
+    generate(catalog, project, target="postgres")
     return project
 
 
@@ -193,6 +206,22 @@ def test_an_unknown_profile_output_is_bad_input(small_project: Path) -> None:
 
 
 @pytest.mark.process
+@pytest.mark.parametrize("level", ["parse", "build"])
+def test_a_project_on_a_target_it_was_not_generated_for_is_named(level: str, small_project: Path) -> None:
+    """DuckDB's SQL on PostgreSQL fails with raw errors (`type modifier is not allowed for type "text"`):
+    before anything runs, one line names the target and the command that regenerates the project."""
+    result = run(small_project, "--level", level, "--target", "postgres")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{small_project} was generated for duckdb, not postgres" in result.stderr
+    assert (
+        f"`datamigrate generate {small_project / '.datamigrate' / 'schema.json'} -o {small_project} --target postgres`"
+        in result.stderr
+    )
+    assert not list((small_project / "target").glob("datamigrate_validate_*"))
+
+
+@pytest.mark.process
 def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(small_project, project)
@@ -206,12 +235,12 @@ def test_keep_leaves_the_duckdb_file(small_project: Path, tmp_path: Path) -> Non
 @pytest.mark.process
 @pytest.mark.postgres
 def test_postgres_build_keeps_its_schema_only_when_asked(
-    small_project: Path, tmp_path: Path, validate_schemas
+    small_postgres_project: Path, tmp_path: Path, validate_schemas
 ) -> None:
     import psycopg2
 
     project = tmp_path / "project"
-    shutil.copytree(small_project, project)
+    shutil.copytree(small_postgres_project, project)
     result = run(
         project, "--level", "build", "--target", "postgres", "--sample-rows", "5", "--format", "json"
     )
@@ -233,7 +262,7 @@ def test_postgres_build_keeps_its_schema_only_when_asked(
 
 
 @pytest.mark.process
-def test_an_unreachable_postgres_is_one_line_without_the_password(small_project: Path) -> None:
+def test_an_unreachable_postgres_is_one_line_without_the_password(small_postgres_project: Path) -> None:
     import socket
 
     with socket.socket() as probe:
@@ -243,7 +272,7 @@ def test_an_unreachable_postgres_is_one_line_without_the_password(small_project:
     environment = os.environ | {
         "DATAMIGRATE_PG_HOST": "127.0.0.1", "DATAMIGRATE_PG_PORT": str(port), "DATAMIGRATE_PG_PASSWORD": secret,
     }  # fmt: skip
-    command = ["--debug", "validate", str(small_project), "--level", "build", "--target", "postgres"]
+    command = ["--debug", "validate", str(small_postgres_project), "--level", "build", "--target", "postgres"]
     result = subprocess.run(
         [sys.executable, "-m", "datamigrate_cli", *command], capture_output=True, text=True, env=environment
     )
@@ -295,3 +324,21 @@ def test_a_data_test_is_placed_on_its_column_under_its_model(tmp_path: Path) -> 
     assert (line("a", "id"), line("b", "id"), line("b", "x"), line("b")) == (4, 8, 7, 5)
     assert line("b", "missing") == 5  # the model's line
     assert line("a", path="gone.yml") is None and line("c") is None
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("level", ["parse", "compile", "semantic"])
+def test_below_build_tests_are_not_run_never_passed(level: str, small_project: Path, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    result = run(small_project, "--level", level, "--format", "json", "--junit-xml", str(junit))
+    report = json.loads(result.stdout)
+    tests = report["summary"]["test"]
+    assert tests["total"] == 9 and tests["not run"] == 9 and tests["ok"] == 0
+    assert {node["verdict"] for node in report["nodes"] if node["kind"] == "test"} == {"not run"}
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    cases = [case for case in suite.iter("testcase") if case.get("classname").startswith("test.")]
+    assert len(cases) == 9 and all(case.find("skipped") is not None for case in cases)
+    assert suite.get("skipped") == "10"  # the nine tests and the disabled model
+
+    text = run(small_project, "--level", level).stdout.splitlines()[-1]
+    assert "tests 9 not run" in text and " ok, 0 fail" not in text.split("tests")[1]

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from ..migrate import MigrateEvent, ProjectGenerated
 from ..model.catalog import Catalog, CatalogFormatError, read_snapshot, write_snapshot
 from ..model.errors import ExitCode, OutputError, SnapshotError
+from ..project.place import check_output_folder, check_snapshot_path
 from ..targets import DEFAULT_TARGET, get_target
 from ..version import __version__
 from . import console
@@ -40,6 +42,7 @@ from .render import (
     READING_SCRIPTS,
     MigrateDisplay,
     print_assessment,
+    print_cleanup,
     print_generate,
     print_scripts_extracted,
     print_server_extracted,
@@ -98,14 +101,25 @@ def extract(
         raise typer.BadParameter(
             "give one source: --ddl scripts or a server (--server / --odbc)", param_hint="--ddl"
         )
+    check_snapshot_path(output)
+    console.on_interrupt(f"{output} is as it was before this run")
     if ddl:
         catalog, summary = _read_scripts(ddl)
-        write_snapshot(catalog, output)
+        _write_snapshot(catalog, output)
         print_scripts_extracted(catalog, summary, output)
         return
     catalog = _read_server(live_server)
-    write_snapshot(catalog, output)
+    _write_snapshot(catalog, output)
     print_server_extracted(catalog, output)
+
+
+def _write_snapshot(catalog: Catalog, output: Path) -> None:
+    try:
+        write_snapshot(catalog, output)
+    except OSError as exc:
+        raise OutputError(
+            f"{output}: cannot write the snapshot ({exc.strerror}); choose another path"
+        ) from None
 
 
 @app.command()
@@ -129,8 +143,11 @@ def generate(
     from ..generate import generate as run_generate
 
     client, max_repairs = language_model(llm, llm_model, max_repairs)
+    if not dry_run:
+        check_output_folder(output)  # the output folder's rules, and another run's lock, before any work
+    console.on_interrupt(f"{output} is as it was before this run")
     catalog = _read_snapshot(snapshot)
-    with working(GENERATING):
+    with working(f"{GENERATING}: {_sizes(catalog)}"):
         result = run_generate(
             catalog, output, target, project_name, dry_run,
             check=check, llm=client, max_repairs=max_repairs,
@@ -161,15 +178,37 @@ def validate(
     junit_xml: Annotated[
         Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here, for CI.")
     ] = None,
+    cleanup: Annotated[
+        bool,
+        typer.Option(
+            "--cleanup",
+            help="Validate nothing: list this project's throwaway DuckDB files and PostgreSQL schemas "
+            "(with --target postgres, or when it is the project's default) left by killed builds, and "
+            "drop those whose run has ended.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a dbt project with dbt-core, in-process. Exit 0 when clean, 1 when not.
 
     Example: [bold]datamigrate validate dbt_project/ --level build --sample-rows 50[/bold]
+
+    Example: [bold]datamigrate validate dbt_project/ --cleanup --target postgres[/bold]
     """
     from ..validate import validate_project
 
-    chosen = validation_level(level, sample_rows, keep)
     fmt = choice(output_format, ["text", "json"], "--format")
+    if cleanup:
+        from ..validate.cleanup import cleanup as run_cleanup
+
+        console.on_interrupt(
+            f"the project {project} is unchanged; what was dropped is listed by the next --cleanup"
+        )
+        print_cleanup(run_cleanup(project, target), fmt)
+        return
+    chosen = validation_level(level, sample_rows, keep)
+    console.on_interrupt(
+        f"the project {project} is unchanged; the throwaway warehouse of a build was removed"
+    )
     with console.dbt_progress(chosen, shown=fmt != "json") as on_node:
         report = validate_project(
             project, chosen, output=target, sample_rows=sample_rows, keep=keep, on_node=on_node
@@ -199,11 +238,19 @@ def migrate(
 
     chosen = validation_level(level, sample_rows, keep=False)
     client, max_repairs = language_model(llm, llm_model, max_repairs)
+    check_output_folder(output)  # the output folder's rules, and another run's lock, before any work
+    console.on_interrupt(f"{output} is as it was before this run")
+
+    def on_stage(event: MigrateEvent) -> None:
+        if isinstance(event, ProjectGenerated):
+            console.on_interrupt(f"{output} holds the new project, complete; its validation did not finish")
+        display.on_stage(event)
+
     with MigrateDisplay(chosen) as display:
         result = run_migrate(
             ddl, output, target, project_name, chosen,
             sample_rows=sample_rows, check=check, llm=client, max_repairs=max_repairs, freeze=True,
-            on_stage=display.on_stage, on_file=display.on_file,
+            on_stage=on_stage, on_file=display.on_file,
             on_node=display.on_node if display.follows_nodes else None,
         )  # fmt: skip
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.PROBLEMS_FOUND)
@@ -242,6 +289,7 @@ def assess(
     from ..assess import assessment_json, assessment_markdown
 
     fmt = choice(output_format, ["text", "json"], "--format")
+    console.on_interrupt("nothing was written")
     get_target(target)  # an unknown target fails before a server is asked
     sources = (("a snapshot", snapshot), ("--ddl", ddl), ("a server", live_server.given))
     given = [name for name, value in sources if value]
@@ -323,9 +371,20 @@ def _read_server(live_server: LiveServer) -> Catalog:
 def _read_snapshot(path: Path) -> Catalog:
     if not path.is_file():
         raise SnapshotError(f"{path}: no such snapshot; run `datamigrate extract --ddl ... -o {path}` first")
+    size = path.stat().st_size
     try:
-        return read_snapshot(path)
+        with working(
+            f"Reading the snapshot ({size / 1_000_000:,.0f} MB)"
+            if size > 10_000_000
+            else "Reading the snapshot"
+        ):
+            return read_snapshot(path)
     except CatalogFormatError as exc:
         raise SnapshotError(str(exc)) from None
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{path}: not a text file; pass the schema.json written by `extract`") from None
+
+
+def _sizes(catalog: Catalog) -> str:
+    return (
+        f"{len(catalog.tables):,} tables, {len(catalog.views):,} views, "
+        f"{len(catalog.routines):,} procedures and functions"
+    )

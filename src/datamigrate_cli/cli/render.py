@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..migrate import MigrateEvent
     from ..model.catalog import Catalog, Routine, Trigger, View
     from ..validate import Level, ValidationReport
+    from ..validate.cleanup import CleanupReport
 
 READING_SCRIPTS = "Reading scripts"
 GENERATING = "Generating the dbt project"
@@ -140,6 +141,7 @@ _STYLE = {
     "fail": "red",
     "skipped": "yellow",
     "disabled": "dim",
+    "not run": "dim",
 }
 
 
@@ -150,7 +152,7 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
         # None: the cell's own overflow (rich's Column takes it, though add_column's annotation has no None)
         table.add_column(name, overflow="fold" if name == "message" else None)  # type: ignore[arg-type]
     for node in report.nodes:
-        if node.verdict.value == "ok" and (node.kind == "test" or not every_model):
+        if node.verdict.value in {"ok", "not run"} and (node.kind == "test" or not every_model):
             continue  # counted in the summary line
         verdict = node.verdict.value
         where = f"{node.path}:{node.line}" if node.path and node.line else node.path or ""
@@ -171,11 +173,19 @@ def print_validation(report: ValidationReport, heading: str = "", every_model: b
     if report.checked_by != "dbt":
         verdict += f" ({report.checked_by} only, not dbt)"
     rows = f", {sum(report.sample_rows.values())} sample rows" if report.sample_rows else ""
+    built = report.level.value == "build"
+    queried = f" ({report.queried} queried)" if built else ""
+    if built and report.incremental:
+        queried = f" ({report.queried} queried, {report.incremental} incremental run twice)"
+    ran = (
+        f"tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
+        if built
+        else f"tests {tests['not run']} not run (only build runs them), {tests['error']} error"
+    )
     out.print(
         f"{heading}{report.level.value} {verdict} on {report.target}: "
-        f"models {models['ok']} ok, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "
-        f"{models['disabled']} disabled; tests {tests['ok']} ok, {tests['fail']} fail, {tests['error']} error"
-        f"{rows} in {report.seconds:.1f}s"
+        f"models {models['ok']} ok{queried}, {models['warn']} warn, {models['error']} error, {models['skipped']} skipped, "
+        f"{models['disabled']} disabled; {ran}{rows} in {report.seconds:.1f}s"
     )
     if report.kept:
         out.print(f"Kept the build's warehouse: {report.kept}")
@@ -259,3 +269,19 @@ class MigrateDisplay:
         """Advance the bar by a dbt node that finished."""
         if self._on_node is not None:
             self._on_node(name, status)
+
+
+def print_cleanup(report: CleanupReport, fmt: str) -> None:
+    """What `validate --cleanup` found and dropped: JSON on stdout, or one line each."""
+    if fmt == "json":
+        sys.stdout.write(report.to_json())
+        return
+    for leftover in report.leftovers:
+        done = "dropped" if leftover.dropped else "kept"
+        out.print(f"{done} {leftover.kind} {leftover.name}: {leftover.reason}", markup=False, highlight=False)
+    kept = len(report.leftovers) - report.dropped
+    out.print(
+        f"Dropped {report.dropped} stale validation warehouse(s) of {report.project}; kept {kept}.",
+        markup=False,
+        highlight=False,
+    )

@@ -10,9 +10,12 @@ from functools import cache
 _BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
-# Words reserved in DuckDB, PostgreSQL, Snowflake or BigQuery: such a column name is quoted.
+# Words reserved in DuckDB, PostgreSQL, Snowflake or BigQuery: such a column name is quoted. The
+# second part: DuckDB's own keywords that cannot name a column unquoted (`select by from t` fails).
 RESERVED = frozenset(
-    """all analyse analyze and any array as asc asymmetric authorization between binary both case cast
+    """anti asof at by describe glob lambda pivot pivot_longer pivot_wider positional semi show summarize
+    unpack unpivot
+    all analyse analyze and any array as asc asymmetric authorization between binary both case cast
     check collate collation column concurrently constraint create cross current_catalog current_date
     current_role current_schema current_time current_timestamp current_user default deferrable desc
     distinct do else end except false fetch for foreign freeze from full grant group having ilike in
@@ -56,6 +59,9 @@ class NameSpace:
 
     def __init__(self, taken: set[str] | frozenset[str] | None = None) -> None:
         self._taken: set[str] = set(taken or ())
+        self._owners: dict[str, str] = {}
+        self.renamed: dict[str, tuple[str, str]] = {}
+        """A name that got a number -> (the name it would have had, the original that holds that one)."""
 
     def claim(self, original: str, prefix: str = "") -> str:
         base = _fit(prefix + snake_case(original), original)
@@ -64,6 +70,9 @@ class NameSpace:
             suffix = f"_{number}"
             name, number = _fit(base, original, len(suffix)) + suffix, number + 1
         self._taken.add(name)
+        self._owners[name] = original
+        if name != base:
+            self.renamed[name] = (base, self._owners.get(base, base))
         return name
 
 

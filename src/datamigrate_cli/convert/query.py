@@ -150,7 +150,13 @@ def convert_view(
     flagged = ViewConversion()
     _flag_unsupported(query, flagged, calls, first_line)
     # built once, used twice; its names are normalized already (see _sqlglot_schema)
-    schema = MappingSchema(_sqlglot_schema(relations, reads), dialect=_TSQL, normalize=False)
+    parts = {  # schema and name apart: a key cannot be split back, as a name may hold a dot
+        ObjectName(schema=table.db or "dbo", name=table.name).key: (table.db or "dbo", table.name)
+        for table in query.find_all(exp.Table)
+        if table.name
+    }
+    reads_parts = {key: parts[key] for key in reads if key in parts}
+    schema = MappingSchema(_sqlglot_schema(relations, reads_parts), dialect=_TSQL, normalize=False)
     try:
         qualified = annotate(query, schema, copy=False)
     except (OptimizeError, SqlglotError) as exc:
@@ -203,8 +209,13 @@ def annotate(query: exp.Query, schema: dict | MappingSchema, copy: bool = True) 
 
     Raises OptimizeError or SqlglotError when a column cannot be resolved.
     """
+    query = query.copy() if copy else query
+    for table in query.find_all(exp.Table):
+        if table.name and not table.alias and not _parses_as_identifier(table.name):
+            # qualify would alias the table by its name and parse that name as SQL (`a;b`): alias it first
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name, quoted=True)))
     qualified = qualify(
-        query.copy() if copy else query,
+        query,
         schema=schema,
         db="dbo",
         dialect="tsql",
@@ -215,12 +226,21 @@ def annotate(query: exp.Query, schema: dict | MappingSchema, copy: bool = True) 
     return qualified
 
 
-def _sqlglot_schema(relations: dict[str, Relation], keys: set[str]) -> dict:
-    """The relations `keys` as a sqlglot schema, its names already normalized as MappingSchema would
-    (cached: views read the same relations), so each view's MappingSchema need not redo it."""
+@lru_cache(maxsize=1 << 16)
+def _parses_as_identifier(name: str) -> bool:
+    """Whether sqlglot reads `name`, as text, back as one identifier (`a;b` it reads as two statements)."""
+    try:
+        return isinstance(exp.parse_identifier(name, dialect=_TSQL), exp.Identifier)
+    except (SqlglotError, TypeError):  # TypeError: what sqlglot raises when the text is no identifier
+        return False
+
+
+def _sqlglot_schema(relations: dict[str, Relation], reads: dict[str, tuple[str, str]]) -> dict:
+    """The relations the view reads (key -> its schema and name) as a sqlglot schema, its names
+    already normalized as MappingSchema would (cached: views read the same relations), so each
+    view's MappingSchema need not redo it."""
     schema: dict[str, dict[str, dict[str, exp.DataType]]] = {}
-    for key in keys:
-        owner, _, name = key.partition(".")
+    for key, (owner, name) in reads.items():
         relation = relations[key]
         schema.setdefault(_normalized(owner, True), {})[_normalized(name, True)] = {
             _normalized(column, False): _data_type(relation.types.get(column, "UNKNOWN"))
@@ -239,8 +259,9 @@ def _data_type(text: str) -> exp.DataType:
 
 @lru_cache(maxsize=1 << 16)  # the names of the relations views read, more than a large schema has
 def _normalized(name: str, is_table: bool) -> str:
-    """A name as MappingSchema normalizes it (T-SQL: lower case)."""
-    return normalize_name(name, dialect=_TSQL, is_table=is_table).name
+    """A name as MappingSchema normalizes it (T-SQL: lower case). Given as an identifier, never as text
+    to parse: a name such as `a;b` is no identifier to sqlglot's parser."""
+    return normalize_name(exp.to_identifier(name), dialect=_TSQL, is_table=is_table).name
 
 
 def _original_spelling(query: exp.Query, relations: dict[str, Relation], keys: set[str]) -> dict[str, str]:
@@ -389,7 +410,7 @@ def _rewrite_relations(
     """id(table node) -> (relation, new alias): an outer table is a source of inner scopes too."""
     renamed_columns: set[int] = set()
     for scope in traverse_scope(tree):
-        alias_names = NameSpace()
+        alias_names = NameSpace(RESERVED)  # an alias `group` would need quotes: `group_2`
         models: dict[str, tuple[Relation, str]] = {}
         for alias, source in scope.sources.items():
             if not isinstance(source, exp.Table):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from ..convert.naming import snake_case
 from ..model.catalog import Catalog
 from ..model.results import ObjectResult
 from ..project.report import summary
-from ..project.writer import WriteResult
+from ..project.writer import WriteResult, output_held
 from ..runtime.cycle_collector import collector_paused
 from ..targets import get_target
 from ..version import __version__
@@ -46,8 +47,8 @@ def generate(
 
     `check` runs dbt compile and the semantic check before writing (an `llm` implies it): models
     that fail are repaired by the `llm` up to `max_repairs` times, then written disabled.
-    Raises InputError for an unknown target, OutputError when the folder cannot be written,
-    DbtError when the check cannot run dbt.
+    Raises InputError for an unknown target, OutputError when the folder cannot be written (or
+    another run is writing it), DbtError when the check cannot run dbt.
     """
     chosen = get_target(target)
     name = snake_case(project_name or catalog.database or directory.resolve().name)
@@ -60,9 +61,11 @@ def generate(
         max_repairs=max_repairs,
         output=None if dry_run else directory,
     )
-    if options.check:  # dbt runs inside: leave its memory to the collector
-        plan = run_pipeline(catalog, options)
-    else:
-        with collector_paused():
+    # One run at a time into one folder, and what a killed run left is finished first.
+    with contextlib.nullcontext() if dry_run else output_held(directory):
+        if options.check:  # dbt runs inside: leave its memory to the collector
             plan = run_pipeline(catalog, options)
+        else:
+            with collector_paused():
+                plan = run_pipeline(catalog, options)
     return GenerateResult(directory, plan.objects, len(plan.files), plan.write)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..model.catalog import write_snapshot
-from ..model.errors import DbtError, OutputError
+from ..model.errors import DbtError
 from ..model.issues import Issue
 from ..model.results import ObjectResult, Status
 from ..project.files import (
@@ -250,11 +250,12 @@ def write(state: LoopState) -> LoopState:
         files[path] = TextFile(path, FileKind.REPORT, report(catalog, state["objects"], options.target.name))
     if options.output is None:
         return {"files": files, "write": None}
-    written = write_project(options.output, texts(files), f"datamigrate {options.version}")
-    try:
-        write_snapshot(catalog, options.output / SNAPSHOT)  # what `validate --level semantic` checks against
-    except OSError as exc:
-        raise OutputError(f"{options.output / SNAPSHOT}: cannot write ({exc.strerror})") from None
+    written = write_project(
+        options.output,
+        texts(files),
+        f"datamigrate {options.version}",
+        extra=lambda tree: write_snapshot(catalog, tree / SNAPSHOT),  # what `validate --level semantic` reads
+    )
     return {"files": files, "write": written}
 
 

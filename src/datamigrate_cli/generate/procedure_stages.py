@@ -5,6 +5,7 @@ stages.py calls one function per stage; the rules themselves are in convert/proc
 
 from __future__ import annotations
 
+from ..convert.naming import RESERVED
 from ..convert.procedures import (
     ConvertedModel,
     ModelName,
@@ -138,10 +139,13 @@ def _entry(catalog: Catalog, routine: Routine, converted: ConvertedModel) -> dic
     description = routine.description or (table.description if table is not None else None)
     if description:
         entry["description"] = description
+    entry["config"] = {"meta": {"origin": str(routine.name)}}
     keys = {k.lower() for k in converted.model.unique_key} if len(converted.model.unique_key) == 1 else set()
     columns = []
     for original, new in converted.columns:
         item: dict = {"name": new}
+        if new in RESERVED:
+            item["quote"] = True  # the tests name it: `select group from ...` does not parse
         column = table.column(original) if table is not None else None
         if column is not None and column.description:
             item["description"] = column.description

@@ -7,7 +7,9 @@ reaches the network or dbt, so the same Catalog always gives the same files.
 from __future__ import annotations
 
 import graphlib
+from dataclasses import replace
 from functools import partial
+from pathlib import PurePosixPath
 
 from sqlglot import exp
 
@@ -134,12 +136,19 @@ def plan(catalog: Catalog, analysis: Analysis, target: Target) -> Plan:
     source_tables: dict[str, NameSpace] = {}
     staging: list[StagingPlan] = []
     relations: dict[str, Relation] = {}
+    renamed: dict[str, tuple[Issue, ...]] = {}
     for table in catalog.tables:
         if table.name.schema_ not in sources:
             sources[table.name.schema_] = source_names.claim(table.name.schema_)
         source_name = sources[table.name.schema_]
         model = models.claim(table.name.name, prefix=f"stg_{source_name}__")
-        columns = _column_plans(table, target)
+        columns, column_names = _column_plans(table, target)
+        if column_names.renamed:
+            renamed[str(table.name)] = tuple(
+                _renamed(f"column {column.original} is {column.name}", *column_names.renamed[column.name])
+                for column in columns
+                if column.name in column_names.renamed
+            )
         staging.append(
             StagingPlan(
                 table=table.name,
@@ -161,12 +170,14 @@ def plan(catalog: Catalog, analysis: Analysis, target: Target) -> Plan:
         prefix = "" if view.name.schema_.lower() == "dbo" else f"{snake_case(view.name.schema_)}__"
         view_models[view.name.key] = models.claim(view.name.name, prefix=prefix)
     procedure_names = name_models(list(analysis.procedures), models)
-    return Plan(tuple(staging), relations, view_models, procedure_names)
+    for model, (base, owner) in models.renamed.items():
+        renamed[model] = (_renamed(f"the model is {model}", base, owner),)
+    return Plan(tuple(staging), relations, view_models, procedure_names, renamed)
 
 
-def _column_plans(table: Table, target: Target) -> tuple[ColumnPlan, ...]:
+def _column_plans(table: Table, target: Target) -> tuple[tuple[ColumnPlan, ...], NameSpace]:
     names = NameSpace()
-    return tuple(
+    plans = tuple(
         ColumnPlan(
             original=column.name,
             name=names.claim(column.name),
@@ -175,6 +186,12 @@ def _column_plans(table: Table, target: Target) -> tuple[ColumnPlan, ...]:
         )
         for column in table.columns
     )
+    return plans, names
+
+
+def _renamed(what: str, base: str, owner: str) -> Issue:
+    held = f"{base} was taken by {owner}" if owner != base else f"{base} is a name a file cannot have"
+    return Issue("DM908", f"{what}, as {held}")
 
 
 # ------------------------------------------------------------------------- convert
@@ -279,7 +296,22 @@ def render(
     }
     if blocked:  # the tables the target cannot hold (DM104, DM105): what reads them is disabled too
         files, objects = disable_readers(files, objects, {}, set(blocked), blocked)
+    if planned.renamed:
+        objects = [_with_renames(obj, planned.renamed) for obj in objects]
     return RulesProject(files, tuple(objects))
+
+
+def _with_renames(obj: ObjectResult, renamed: dict[str, tuple[Issue, ...]]) -> ObjectResult:
+    """The object with the DM908 issues of its columns' and its models' names."""
+    models = [PurePosixPath(path).stem for path in (obj.paths or (obj.path,)) if path]
+    issues = [
+        *(renamed.get(obj.name, ()) if obj.kind == "table" else ()),
+        *(i for m in models for i in renamed.get(m, ())),
+    ]
+    if not issues:
+        return obj
+    reasons = (*obj.reasons, *issues)
+    return replace(obj, reasons=reasons, status=status_for(reasons))
 
 
 def _object(
@@ -292,6 +324,7 @@ def _view_entry(model: str, view: View, conversion: ViewConversion) -> dict:
     entry: dict = {"name": model}
     if view.description:
         entry["description"] = view.description
+    entry["config"] = {"meta": {"origin": str(view.name)}}
     entry["columns"] = [{"name": new} for _, new in conversion.columns]
     return entry
 

@@ -15,7 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from ..convert.casts import table_issues, type_issues
-from ..convert.naming import RESERVED
+from ..convert.naming import RESERVED, snake_case
 from ..model.catalog import Catalog, Table
 from ..model.issues import Issue
 from ..model.results import ObjectResult, status_for
@@ -210,6 +210,9 @@ def _model_entry(
     entry: dict = {"name": staging.model}
     if table.description:
         entry["description"] = table.description
+    entry["config"] = {
+        "meta": {"origin": str(table.name)}
+    }  # the whole name: a model's is snake_case, at most 63 long
     if model_tests:
         entry["data_tests"] = model_tests
     columns = []
@@ -219,6 +222,8 @@ def _model_entry(
             item["quote"] = True
         if plan_column.description:
             item["description"] = plan_column.description
+        if plan_column.name != snake_case(plan_column.original):  # numbered or shortened (DM908)
+            item["config"] = {"meta": {"original": plan_column.original}}
         if column_tests[plan_column.name]:
             item["data_tests"] = column_tests[plan_column.name]
         columns.append(item)

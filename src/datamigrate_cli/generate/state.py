@@ -96,6 +96,8 @@ class Plan:
     """View key -> model name."""
     procedure_names: dict[tuple[str, int], ModelName]
     """(procedure key, model index) -> the model's name; index -1 for a procedure with no model."""
+    renamed: dict[str, tuple[Issue, ...]] = field(default_factory=dict)
+    """Model name, or table name as the report shows it -> the DM908 issues of names that got a number."""
 
 
 # ------------------------------------------------------------------------- convert

@@ -11,6 +11,8 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     SOURCE_UNREACHABLE = 3
     DBT_FAILED = 4
+    INTERRUPTED = 130
+    """SIGINT or SIGTERM: 128 + SIGINT, as shells report Ctrl-C."""
 
 
 class DatamigrateError(Exception):
@@ -43,3 +45,10 @@ class DbtError(DatamigrateError):
     """dbt-core could not run at all (as opposed to running and finding problems)."""
 
     exit_code = ExitCode.DBT_FAILED
+
+
+class Interrupted(DatamigrateError):
+    """SIGINT or SIGTERM (a KeyboardInterrupt) stopped a run while it wrote its output; the message
+    says what the output holds now."""
+
+    exit_code = ExitCode.INTERRUPTED

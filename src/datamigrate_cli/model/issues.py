@@ -156,6 +156,12 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM217", "calls a function that was not converted", E,
          "The view calls a user-defined function that could not become a macro.",
          "Convert that function first (see its own entry in the report), or inline its logic."),
+    Code("DM218", "text compared with a number", W,
+         "SQL Server converts the text to the number's type before it compares, and so does the converted "
+         "model: a value that is not a number (such as 'Y') fails the query on SQL Server and on the target "
+         "alike. `validate --level build` fills text columns with text, so the model fails there when queried.",
+         "If the column holds flags such as 'Y'/'N', compare it with text ('1' or 'Y'); otherwise make the "
+         "column a number in the source, or check that every value converts."),
     Code("DM219", "function or construct the target does not have", E,
          "The compiled model calls a function the target does not have, or with a number of arguments no form "
          "of it takes (three-argument ROUND on DuckDB), or uses a SQL Server construct no target here has "
@@ -267,6 +273,10 @@ CATALOGUE: dict[str, Code] = _codes(
          "The model reads another model that is disabled (it failed the check, DM603, or its table cannot be "
          "a table on the target, DM104 or DM105), so it is disabled too.",
          "Fix the model it reads (see its issue), then enable this one."),
+    Code("DM605", "failed validation", E,
+         "The model failed `datamigrate validate` at the level and on the target the report names (the "
+         "message is dbt's, the semantic check's or the warehouse's), so the object is not converted.",
+         "Fix the model at the line given, then run validate again: the report records the new outcome."),
     # DM9xx what could not be read
     Code("DM901", "statement not recognised", E,
          "The extract met a statement it does not model; it is kept in the snapshot, not converted.",
@@ -286,6 +296,11 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("DM906", "view does not parse", E,
          "The view's CREATE VIEW ... AS SELECT could not be parsed, so it could not be converted.",
          "Check the syntax at the line given; rewrite the construct sqlglot cannot read and extract again."),
+    Code("DM908", "renamed to stay unique", INFO,
+         "Two objects (or two columns of a table) have names that become the same snake_case name, or a name "
+         "a file cannot have (CON, NUL, ...); the first keeps it and the next gets a number (`_2`, `_3`), in "
+         "the order of the snapshot, so the same schema always gives the same names.",
+         "Nothing, unless you prefer other names: rename the models or columns in the project by hand."),
     Code("DM907", "nested too deeply", E,
          "The object's SQL nests parentheses, CASE or BEGIN blocks deeper than datamigrate converts (256 "
          "levels; SQL Server refuses far less, error 191), so it was set aside: a view, function or procedure "

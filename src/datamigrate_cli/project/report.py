@@ -4,17 +4,35 @@ listed by object and by issue code (Markdown for people, JSON for tools)."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import orjson
 
-from ..model.catalog import Catalog
-from ..model.issues import CATALOGUE, DOCS_PATH, Issue, anchor
-from ..model.results import ObjectResult, Status
+from ..model.catalog import Catalog, CatalogFormatError, SourceRef, read_snapshot
+from ..model.issues import CATALOGUE, DOCS_PATH, Issue, Severity, anchor
+from ..model.results import ObjectResult, Status, status_for
 
 REPORT_VERSION = 2
 """2: `reasons` (text) became `issues` (code, severity, title, message, where); `codes` was added."""
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What `validate` proved of each object: the level, the target, the day, and per object
+    `passed`, `failed` or `not validated` (no enabled model, or a model the level did not reach)."""
+
+    level: str
+    target: str
+    day: str
+    outcomes: dict[str, str] = field(default_factory=dict)
+    """Object name -> passed / failed / not validated."""
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(self.outcomes.values())
+        return {outcome: found.get(outcome, 0) for outcome in ("passed", "failed", "not validated")}
 
 
 @dataclass(frozen=True)
@@ -42,12 +60,15 @@ def findings_by_code(objects: list[ObjectResult]) -> dict[str, list[Finding]]:
     return dict(sorted(found.items()))
 
 
-def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> str:
+def report_json(
+    catalog: Catalog, objects: list[ObjectResult], target: str, validation: Validation | None = None
+) -> str:
     document = {
         "report_version": REPORT_VERSION,
         "database": catalog.database,
         "target": target,
         "summary": summary(objects),
+        **({"validation": _validation_json(validation)} if validation else {}),
         "skipped_statements": catalog.skipped,
         "objects": [
             {
@@ -59,6 +80,7 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
                 "source": str(o.source) if o.source else None,
                 "issues": [_issue_json(Finding(o, issue)) for issue in o.reasons],
                 **({"paths": list(o.paths)} if o.paths else {}),
+                **({"validation": validation.outcomes.get(o.name, "not validated")} if validation else {}),
             }
             for o in objects
         ],
@@ -82,6 +104,15 @@ def report_json(catalog: Catalog, objects: list[ObjectResult], target: str) -> s
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def _validation_json(validation: Validation) -> dict:
+    return {
+        "level": validation.level,
+        "target": validation.target,
+        "day": validation.day,
+        **validation.counts(),
+    }
+
+
 def _issue_json(finding: Finding) -> dict:
     issue = finding.issue
     return {
@@ -98,7 +129,9 @@ def summary(objects: list[ObjectResult]) -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in Status}
 
 
-def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) -> str:
+def report_markdown(
+    catalog: Catalog, objects: list[ObjectResult], target: str, validation: Validation | None = None
+) -> str:
     counts = summary(objects)
     by_kind = Counter(o.kind for o in objects)
     lines = [
@@ -106,6 +139,7 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
         "",
         f"Source: {_cell(catalog.database or 'SQL Server scripts')} ({catalog.origin}); target: {target}.",
         "",
+        *(_validation_lines(validation) if validation else ()),
         "| status | objects |",
         "|---|---|",
         *(f"| {status} | {count} |" for status, count in counts.items()),
@@ -128,20 +162,147 @@ def report_markdown(catalog: Catalog, objects: list[ObjectResult], target: str) 
             "| object | status | code | severity | title | message | where |",
             "|---|---|---|---|---|---|---|",
         ]
+        rows = sorted(
+            ((o, i) for o in with_issues for i in o.reasons), key=lambda row: _RANK[row[1].severity]
+        )
         lines += [
             f"| {_cell(o.name)} | {o.status} | [{i.code}](#{anchor(i.code)}) | {i.severity} | {_cell(i.title)} "
             f"| {_cell(i.message)} | {_cell(Finding(o, i).where or '')} |"
-            for o in with_issues
-            for i in o.reasons
+            for o, i in rows
         ]
         lines.append("")
         lines += _by_code(findings_by_code(objects))
-    lines += ["## All objects", "", "| object | kind | status | source | model |", "|---|---|---|---|---|"]
-    lines += [
-        f"| {_cell(o.name)} | {o.kind} | {o.status} | {_cell(_source(o))} | {o.model or ''} |"
-        for o in objects
-    ]
+    if validation is None:
+        lines += [
+            "## All objects",
+            "",
+            "| object | kind | status | source | model |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(o.name)} | {o.kind} | {o.status} | {_cell(_source(o))} | {o.model or ''} |"
+            for o in objects
+        ]
+    else:
+        lines += [
+            "## All objects",
+            "",
+            "| object | kind | status | validated | source | model |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(o.name)} | {o.kind} | {o.status} | {validation.outcomes.get(o.name, 'not validated')} "
+            f"| {_cell(_source(o))} | {o.model or ''} |"
+            for o in objects
+        ]
+    lines += _next_steps(objects, validation)
     return "\n".join(lines) + "\n"
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_VAR = re.compile(r"var\('([^']+)'\)")
+
+
+def _validation_lines(validation: Validation) -> list[str]:
+    counts = validation.counts()
+    return [
+        f"Validated at level {validation.level} on {validation.target}, {validation.day}: "
+        f"{counts['passed']} objects passed, {counts['failed']} failed, {counts['not validated']} not validated "
+        "(no enabled model, or one the level does not run). Only what passed is proven.",
+        "",
+    ]
+
+
+def _next_steps(objects: list[ObjectResult], validation: Validation | None) -> list[str]:
+    """What a person does next: where the data goes, which vars to set, which models to finish."""
+    steps = [
+        "Load the source tables into the warehouse where the sources point (`models/staging/*/_*__sources.yml`: "
+        "each source's schema and identifiers), then run `dbt build` in the project.",
+    ]
+    variables = sorted(
+        {
+            found
+            for o in objects
+            for issue in o.reasons
+            if issue.code == "DM313"
+            for found in _VAR.findall(issue.message)
+        }
+    )
+    if variables:
+        steps.append(
+            "Set the vars of procedure parameters that have no default (`dbt build --vars '{...}'`): "
+            + "; ".join(_cell(v) for v in variables)
+            + "."
+        )
+    review = [o for o in objects if o.status == Status.NEEDS_REVIEW and (o.path or o.paths)]
+    if review:
+        shown = ", ".join(f"`{path}`" for o in review[:20] for path in (o.paths or (o.path,)) if path)
+        more = f" and {len(review) - 20} more objects" if len(review) > 20 else ""
+        steps.append(
+            f"Finish the {len(review)} {'object that needs' if len(review) == 1 else 'objects that need'} review "
+            "(their models are disabled or failed; the issues "
+            f"above say why, with the line): {shown}{more}."
+        )
+    if validation is None:
+        steps.append("Prove the project: `datamigrate validate <project> --level build --sample-rows 20`.")
+    elif validation.counts()["failed"]:
+        steps.append("Fix what failed validation (DM605 above), then run `datamigrate validate` again.")
+    return ["## Next steps", "", *(f"{n}. {step}" for n, step in enumerate(steps, 1)), ""]
+
+
+def record_validation(
+    directory: Path, level: str, target: str, day: str, failed: dict[str, str], passed: set[str]
+) -> bool:
+    """Write what validation proved into the project's migration report (JSON and Markdown): each
+    object whose model file (by path) `failed` gets DM605 with the message and needs review; each
+    whose every model `passed` is recorded as passed. Returns False, writing nothing, when the project
+    has no report or snapshot of its own to rewrite (a project not generated by datamigrate)."""
+    report_file, snapshot = directory / "migration_report.json", directory / ".datamigrate" / "schema.json"
+    try:
+        document = json.loads(report_file.read_text(encoding="utf-8"))
+        catalog = read_snapshot(snapshot)
+        objects = [_object_from_json(entry) for entry in document["objects"]]
+    except (OSError, ValueError, KeyError, TypeError, CatalogFormatError):
+        return False
+    outcomes: dict[str, str] = {}
+    recorded = []
+    for obj in objects:
+        paths = [p for p in (obj.paths or (obj.path,)) if p]
+        failures = [failed[p] for p in paths if p in failed]
+        if failures:
+            reasons = (*obj.reasons, Issue("DM605", f"failed at level {level} on {target}: {failures[0]}"))
+            obj = replace(obj, reasons=reasons, status=status_for(reasons))
+            outcomes[obj.name] = "failed"
+        elif paths and all(p in passed for p in paths):
+            outcomes[obj.name] = "passed"
+        else:
+            outcomes[obj.name] = "not validated"
+        recorded.append(obj)
+    validation = Validation(level, target, day, outcomes)
+    report_file.write_text(
+        report_json(catalog, recorded, document.get("target", target), validation), encoding="utf-8"
+    )
+    (directory / "migration_report.md").write_text(
+        report_markdown(catalog, recorded, document.get("target", target), validation), encoding="utf-8"
+    )
+    return True
+
+
+def _object_from_json(entry: dict) -> ObjectResult:
+    """An object of migration_report.json, as the report was made from it."""
+    source = None
+    if entry.get("source"):
+        file, _, line = entry["source"].rpartition(":")
+        source = SourceRef(file=file, line=int(line))
+    issues = []
+    for issue in entry["issues"]:
+        where = issue.get("where")
+        line = int(where.rpartition(":")[2]) if where else None
+        issues.append(Issue(issue["code"], issue["message"], line))
+    return ObjectResult(
+        entry["kind"], entry["name"], Status(entry["status"]), entry.get("model"), entry.get("path"), source,
+        tuple(issues), tuple(entry.get("paths", ())),
+    )  # fmt: skip
 
 
 def _by_code(by_code: dict[str, list[Finding]]) -> list[str]:

@@ -3,26 +3,34 @@
 The manifest (`.datamigrate/manifest.json`) records the checksum of every file datamigrate wrote.
 On the next run a file whose checksum still matches is datamigrate's own and is replaced; a file
 a person changed is kept, and the new version is written beside it as `<name>.new`.
-A new project is built in a temporary folder and renamed into place, so a failure never leaves a
-half-written directory; an existing project is updated file by file, each write atomic.
+Every run builds the whole project in a staging folder, then swaps it in (`project/swap.py`): a
+failure, an interrupt or a kill leaves the previous project as it was or the new one complete,
+never a mix. Files that stay the same, a person's edits, and what datamigrate did not write
+(target/, logs/) are hard links to the previous project's files, so the staging costs little.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import posixpath
 import shutil
-import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from ..model.errors import OutputError
+from ..model.errors import Interrupted, OutputError
 from ..runtime import second_process
+from . import swap
+from .place import Place, locked, output_place
 
 MANIFEST = ".datamigrate/manifest.json"
+REPORTS = frozenset({"migration_report.md", "migration_report.json"})
+"""The last run's reports: always replaced, never kept as a person's edit (validate records its
+outcome in them, see `project.report.record_validation`)."""
 SNAPSHOT = ".datamigrate/schema.json"
 """The Catalog the project was generated from, kept for `validate --level semantic` and `build`."""
 NEW_SUFFIX = ".new"
@@ -46,34 +54,82 @@ def _checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_project(directory: Path, files: dict[str, str], generator: str) -> WriteResult:
-    """Write `files` (relative path -> text) into `directory`. Raises OutputError."""
-    if directory.exists() and not directory.is_dir():
-        raise OutputError(f"{directory}: exists and is not a folder; choose another output path")
-    try:
-        if not directory.exists() or not any(directory.iterdir()):
-            return _write_new(directory, files, generator)
-        return _update(directory, files, generator)
-    except OSError as exc:
-        raise OutputError(f"{exc.filename or directory}: cannot write ({exc.strerror})") from None
+def write_project(
+    directory: Path, files: dict[str, str], generator: str, *, extra: Callable[[Path], None] | None = None
+) -> WriteResult:
+    """Write `files` (relative path -> text) into `directory`, all or nothing: the project is built
+    in a staging folder and swapped in (`project/swap.py`). `extra` writes untracked files (the
+    snapshot) into the staged project before the swap. Raises OutputError (another run holds the
+    folder, a folder the rules refuse, a failed write)."""
+    with output_held(directory) as place:
+        try:
+            tree = swap.new_tree(place)
+        except OSError as exc:
+            raise OutputError(f"{exc.filename or directory}: cannot write ({exc.strerror})") from None
+        try:
+            previous = _project_entries(place)
+            if previous:
+                result = _update(place, tree, files, generator)
+            else:
+                result = _write_new(tree, files, generator)
+            if extra is not None:
+                extra(tree)
+        except OSError as exc:
+            swap.discard(place)
+            where = str(exc.filename or directory).replace(str(tree), str(place.shown))
+            raise OutputError(f"{where}: cannot write ({exc.strerror})") from None
+        except KeyboardInterrupt:
+            swap.discard(place)
+            raise Interrupted(f"{place.shown} is as it was before this run") from None
+        except BaseException:
+            swap.discard(place)
+            raise
+        _commit(place, tree)
+    return result
 
 
-def _write_new(directory: Path, files: dict[str, str], generator: str) -> WriteResult:
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+def _commit(place: Place, tree: Path) -> None:
+    """Swap the staged project in. Raises Interrupted (saying which project the folder holds)."""
     try:
-        # Creating files is mostly the kernel's work: a second process creates half of them.
-        mine, theirs = _halves(files)
-        with second_process.start(partial(_create, staging, theirs)) as other:
-            checksums = _create(staging, mine)
-            checksums |= other.result()
-        _write_manifest(staging, checksums, generator)
-        if directory.exists():
-            directory.rmdir()  # empty, checked by the caller
-        staging.rename(directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        swap.commit(place, tree)
+    except KeyboardInterrupt:  # held back during the swap: delivered once it is done, or before it
+        if not (place.staging / swap.JOURNAL).is_file() and place.staging.exists():
+            swap.discard(place)
+            raise Interrupted(f"{place.shown} is as it was before this run") from None
+        swap.recover(place)
+        raise Interrupted(f"{place.shown} holds the new project, complete") from None
+
+
+@contextlib.contextmanager
+def output_held(directory: Path) -> Iterator[Place]:
+    """Check the output folder against the rules, hold its lock for the block, and first finish or
+    undo what a killed run left (`swap.recover`). Raises OutputError."""
+    place = output_place(directory)
+    with locked(place):
+        try:
+            swap.recover(place)
+        except OSError as exc:
+            raise OutputError(
+                f"{place.shown}: cannot finish the swap an interrupted run left ({exc.strerror}); "
+                f"move {place.staging} away and run again"
+            ) from None
+        yield place
+
+
+def _project_entries(place: Place) -> list[str]:
+    """The names in the output folder, but for the run's own staging folder and lock."""
+    if not place.directory.is_dir():
+        return []
+    return [name for name in os.listdir(place.directory) if name not in place.own_entries]
+
+
+def _write_new(tree: Path, files: dict[str, str], generator: str) -> WriteResult:
+    # Creating files is mostly the kernel's work: a second process creates half of them.
+    mine, theirs = _halves(files)
+    with second_process.start(partial(_create, tree, theirs)) as other:
+        checksums = _create(tree, mine)
+        checksums |= other.result()
+    _write_manifest(tree, checksums, generator)
     return WriteResult(written=sorted(files))
 
 
@@ -109,69 +165,122 @@ def _create(folder: Path, files: dict[str, str]) -> dict[str, str]:
     return checksums
 
 
-def _update(directory: Path, files: dict[str, str], generator: str) -> WriteResult:
+def _update(place: Place, tree: Path, files: dict[str, str], generator: str) -> WriteResult:
+    """The new project in `tree`, from `files` and the project in the output folder: a file a person
+    edited is kept (the new version beside it as <name>.new), and so is every file datamigrate did
+    not write (target/, a person's own files); a file datamigrate wrote and no longer plans is left out."""
+    directory = place.directory
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file():
         raise OutputError(
-            f"{directory}: the folder is not empty and was not generated by datamigrate "
+            f"{place.shown}: the folder is not empty and was not generated by datamigrate "
             "(no .datamigrate/manifest.json); choose an empty or new folder"
         )
     previous = _read_manifest(manifest_path)
     result = WriteResult()
     recorded: dict[str, str] = {}
+    done: set[str] = {MANIFEST}
+    made: set[str] = set()
     for relative, text in sorted(files.items()):
-        path = directory / relative
-        new_sum = checksum(text)
-        if not path.exists():
-            _write_file(path, text)
+        data = text.encode("utf-8")
+        new_sum = _checksum(data)
+        current = os.path.join(directory, relative)
+        current_sum = _file_checksum(current)
+        done.add(relative)
+        if (
+            current_sum is None
+            or previous.get(relative) == current_sum != new_sum
+            or (relative in REPORTS and current_sum != new_sum)
+        ):
+            _put(tree, relative, data, made)
             result.written.append(relative)
             recorded[relative] = new_sum
-            continue
-        current_sum = checksum(path.read_text(encoding="utf-8", errors="replace"))
-        if current_sum == new_sum:
+            done.add(relative + NEW_SUFFIX)  # a stale <name>.new goes
+        elif current_sum == new_sum:
+            _link(current, tree, relative, made)
             result.unchanged.append(relative)
             recorded[relative] = new_sum
-            _remove_stale_new(path)
-        elif previous.get(relative) == current_sum:
-            _write_file(path, text)
-            result.written.append(relative)
-            recorded[relative] = new_sum
-            _remove_stale_new(path)
+            done.add(relative + NEW_SUFFIX)
         else:
-            _write_file(path.with_name(path.name + NEW_SUFFIX), text)
+            _link(current, tree, relative, made)
+            _put(tree, relative + NEW_SUFFIX, data, made)
+            done.add(relative + NEW_SUFFIX)
             result.kept_edited.append(relative)
             if relative in previous:
                 recorded[relative] = previous[relative]
     for relative, old_sum in previous.items():
         if relative in files:
             continue
-        path = directory / relative
-        if path.is_file() and checksum(path.read_text(encoding="utf-8", errors="replace")) == old_sum:
-            path.unlink()
+        if _file_checksum(directory / relative) == old_sum:
+            done.add(relative)
             result.removed.append(relative)
-        elif path.is_file():
+        elif (directory / relative).is_file():
             result.kept_edited.append(relative)
-    _write_manifest(directory, recorded, generator)
+    _carry_over(place, tree, done, made)
+    _write_manifest(tree, recorded, generator)
     return result
 
 
-def _remove_stale_new(path: Path) -> None:
-    stale = path.with_name(path.name + NEW_SUFFIX)
-    if stale.exists():
-        stale.unlink()
-
-
-def _write_file(path: Path, text: str) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _file_checksum(path: str | Path) -> str | None:
+    """The checksum of the file's bytes; None when there is no such file."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with open(path, "rb") as stream:
+            return _checksum(stream.read())
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _put(tree: Path, relative: str, data: bytes, made: set[str]) -> None:
+    path = os.path.join(tree, relative)
+    _parent(path, made)
+    with open(path, "wb") as stream:
+        stream.write(data)
+
+
+def _parent(path: str, made: set[str]) -> None:
+    parent = os.path.dirname(path)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+
+
+def _link(source: str | Path, tree: Path, relative: str, made: set[str]) -> None:
+    """The file at `source` also at `relative` in `tree`: a hard link (same file system, no bytes
+    copied, the original untouched), a copy where links are not supported."""
+    path = os.path.join(tree, relative)
+    _parent(path, made)
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), path)
+        return
+    try:
+        os.link(source, path, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, path)
+
+
+def _carry_over(place: Place, tree: Path, done: set[str], made: set[str]) -> None:
+    """Every file of the output folder not in `done` into `tree`, linked: target/, logs/, a person's
+    files; folders keep their permissions, symbolic links stay links."""
+    directory = place.directory
+    for folder, folders, names in os.walk(directory):
+        relative_folder = os.path.relpath(folder, directory)
+        if relative_folder == ".":
+            folders[:] = [name for name in folders if name not in place.own_entries]
+            names = [name for name in names if name not in place.own_entries]
+        for name in list(folders):
+            source = os.path.join(folder, name)
+            if os.path.islink(source):  # a link to a folder: kept as a link, not followed
+                names.append(name)
+                folders.remove(name)
+                continue
+            copy = os.path.normpath(os.path.join(tree, relative_folder, name))
+            os.makedirs(copy, exist_ok=True)
+            shutil.copymode(source, copy)
+            made.add(copy)
+        for name in names:
+            relative = posixpath.normpath(posixpath.join(relative_folder.replace(os.sep, "/"), name))
+            if relative not in done:
+                _link(os.path.join(folder, name), tree, relative, made)
 
 
 def _read_manifest(path: Path) -> dict[str, str]:
@@ -184,6 +293,6 @@ def _read_manifest(path: Path) -> dict[str, str]:
         ) from None
 
 
-def _write_manifest(directory: Path, checksums: dict[str, str], generator: str) -> None:
+def _write_manifest(tree: Path, checksums: dict[str, str], generator: str) -> None:
     document = {"generator": generator, "files": dict(sorted(checksums.items()))}
-    _write_file(directory / MANIFEST, json.dumps(document, indent=2) + "\n")
+    _put(tree, MANIFEST, (json.dumps(document, indent=2) + "\n").encode("utf-8"), set())

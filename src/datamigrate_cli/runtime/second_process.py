@@ -6,11 +6,14 @@ its work is done. The work is done in this process instead where fork is missing
 unsafe (macOS, whose system libraries are not fork-safe: multiprocessing does not fork there
 either), with a single core, while another thread runs (the child would have only the thread that
 forked, and the locks the others held), and when the fork or the child fails. Either way the
-result is the same, and so are the errors the work raises.
+result is the same, and so are the errors the work raises. The child dies with its parent, even
+when the parent is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import pickle
 import signal
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
+_PR_SET_PDEATHSIG = 1
 
 
 class Pending(Generic[T]):
@@ -70,6 +74,7 @@ def start(work: Callable[[], T]) -> Pending[T]:
         results = tempfile.TemporaryFile()  # noqa: SIM115 (Pending closes it)
     except OSError:  # no usable temporary folder, too many open files...
         return Pending(work)
+    parent = os.getpid()
     try:
         child = os.fork()
     except OSError:
@@ -78,12 +83,24 @@ def start(work: Callable[[], T]) -> Pending[T]:
     if child == 0:  # pragma: no cover (the child's coverage is not collected)
         status = 1
         try:
+            _die_with(parent)
             pickle.dump(work(), results, protocol=pickle.HIGHEST_PROTOCOL)
             results.flush()
             status = 0
         finally:
             os._exit(status)  # never back into the parent's code, nor its exit handlers
     return Pending(work, child, results)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover (runs in the child)
+    """Have the kernel kill this child when its parent dies (Linux; the only system it forks on,
+    but for BSDs), and end now if the parent died before that was set: a child never writes on
+    alone after its parent was killed."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _cores() -> int:

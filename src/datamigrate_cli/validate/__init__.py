@@ -13,6 +13,8 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -20,13 +22,25 @@ import yaml
 from ..model.catalog import Catalog, CatalogFormatError, read_snapshot
 from ..model.errors import DbtError, InputError
 from ..project.files import is_disabled_model
+from ..project.report import record_validation
 from ..project.writer import SNAPSHOT
 from ..targets import TARGETS, Target
-from .dbt import NodeResult, load_manifest, run_dbt
+from .dbt import DbtRun, NodeResult, load_manifest, run_dbt
+from .execute import Executed
+from .incremental import check_incremental, incremental_models, incremental_run
 from .locate import TestPlaces, line_in, needle_in
 from .semantic_check import Finding, check_models, parse_compiled
-from .verdicts import Level, NodeVerdict, Origin, ValidationReport, Verdict, github_annotations, junit_xml
-from .warehouse import open_warehouse
+from .verdicts import (
+    PROBLEMS,
+    Level,
+    NodeVerdict,
+    Origin,
+    ValidationReport,
+    Verdict,
+    github_annotations,
+    junit_xml,
+)
+from .warehouse import Warehouse, open_warehouse
 
 __all__ = ["Level", "ValidationReport", "Verdict", "github_annotations", "junit_xml", "validate_project"]
 
@@ -61,6 +75,7 @@ def validate_project(
         )
     started = time.perf_counter()
     output, target = _profile_output(directory, output)
+    _check_generated_for(directory, target)
     report = ValidationReport(project=str(directory), level=level, target=target.name)
     if not target.adapter_installed:
         if level == Level.BUILD:
@@ -76,6 +91,7 @@ def validate_project(
     catalog = _catalog(directory, level) if level in {Level.SEMANTIC, Level.BUILD} else None
     arguments = ("--target", output)
     validate_schema = None
+    executed = Executed()
     if level == Level.PARSE:
         run = run_dbt("parse", directory, arguments, on_node)
     elif level in {Level.COMPILE, Level.SEMANTIC}:
@@ -84,16 +100,7 @@ def validate_project(
     else:
         assert catalog is not None  # read above for SEMANTIC and BUILD, the only level left
         warehouse = open_warehouse(directory, target, keep)
-        try:
-            loaded = warehouse.load(catalog, sample_rows)
-            report.warnings.extend(loaded.warnings)
-            report.sample_rows = loaded.rows if sample_rows else {}
-            variables = ("--vars", json.dumps(warehouse.vars)) if warehouse.vars else ()
-            run = run_dbt("build", directory, arguments + variables, on_node, env=warehouse.env)
-        finally:
-            warehouse.drop()
-        report.warehouse = warehouse.where
-        report.kept = warehouse.where if keep else None
+        run, executed = _build(directory, warehouse, catalog, sample_rows, arguments, on_node, report)
         validate_schema = warehouse.vars.get("datamigrate_validate_schema")
     if run.could_not_run:
         raise DbtError(f"dbt could not run the project in {directory}: {run.error}")
@@ -106,12 +113,25 @@ def validate_project(
     findings = check_models(manifest, catalog, target, validate_schema) if catalog and manifest else {}
     nodes = run.nodes if level != Level.PARSE else _parsed_nodes(manifest)
     places = TestPlaces(directory, manifest, origins)
+    nodes = [*nodes, *_ephemeral_nodes(manifest, executed, {node.unique_id for node in nodes})]
     for node in nodes:
-        report.nodes.append(_verdict(directory, node, manifest, findings, level, target, origins, places))
+        verdict = _verdict(directory, node, manifest, findings, level, target, origins, places)
+        report.nodes.append(_executed(directory, verdict, node.unique_id, executed))
+    report.queried = len(executed.queried)
+    report.incremental = executed.incremental_checked
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
+    _record(directory, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record(directory: Path, report: ValidationReport) -> None:
+    """The outcome of each model, written into the project's migration report ("converted" is earned)."""
+    models = [(node.path, node) for node in report.nodes if node.kind == "model" and node.path]
+    failed = {path: node.message or node.verdict.value for path, node in models if node.verdict in PROBLEMS}
+    passed = {path for path, node in models if node.verdict in (Verdict.OK, Verdict.WARN)}
+    record_validation(directory, report.level.value, report.target, date.today().isoformat(), failed, passed)
 
 
 def _verdict(
@@ -130,7 +150,12 @@ def _verdict(
     if kind == "test":
         test = manifest.get("nodes", {}).get(node.unique_id, {})
         path, line, origin = places.place(test)
-        if verdict in {Verdict.FAIL, Verdict.WARN} and message:
+        if level != Level.BUILD and verdict == Verdict.OK:
+            verdict, message = (
+                Verdict.NOT_RUN,
+                f"not run: --level {level.value} parses and compiles tests, only build runs them",
+            )
+        elif verdict in {Verdict.FAIL, Verdict.WARN} and message:
             message = f"{_test_subject(test, manifest)}: {message}"
         elif verdict == Verdict.SKIPPED:
             message = "not run: the model it tests failed"
@@ -151,6 +176,85 @@ def _verdict(
     line = compiled_line or line_in(directory, node.path, needle)
     origin = origins.get(node.path or "")
     return NodeVerdict(kind, node.name, node.path, verdict, message, line, origin, node.seconds)
+
+
+def _build(
+    directory: Path,
+    warehouse: Warehouse,
+    catalog: Catalog,
+    sample_rows: int,
+    arguments: tuple[str, ...],
+    on_node: Callable[[str, str], None] | None,
+    report: ValidationReport,
+) -> tuple[DbtRun, Executed]:
+    """Load the sources, `dbt build`, query what dbt did not evaluate, run the incremental branch;
+    the warehouse is removed afterwards whatever happens (unless kept)."""
+    executed = Executed()
+    try:
+        loaded = warehouse.load(catalog, sample_rows)
+        report.warnings.extend(loaded.warnings)
+        report.sample_rows = loaded.rows if sample_rows else {}
+        arguments += ("--vars", json.dumps(warehouse.vars)) if warehouse.vars else ()
+        run = run_dbt("build", directory, arguments, on_node, env=warehouse.env)
+        if run.error is None:
+            built = {node.unique_id for node in run.nodes if _STATUS.get(node.status) == Verdict.OK}
+            manifest_file = directory / "target" / "manifest.json"
+            saved = manifest_file.read_bytes() if manifest_file.is_file() else None
+            manifest = json.loads(saved) if saved else {}
+            executed = warehouse.execute(manifest, built)
+            incremental = incremental_models(manifest, built)
+            if incremental:
+                checked = check_incremental(
+                    warehouse, catalog, sample_rows, incremental,
+                    incremental_run(directory, arguments, warehouse.env), lambda: load_manifest(directory),
+                    warehouse.target.dialect,
+                )  # fmt: skip
+                executed.incremental.update(checked.errors)
+                executed.incremental_checked = checked.checked
+                if saved is not None:
+                    manifest_file.write_bytes(saved)  # the report is about the first build's manifest
+    finally:
+        warehouse.remove()
+    report.warehouse = warehouse.where
+    report.kept = warehouse.where if warehouse.keep else None
+    return run, executed
+
+
+def _executed(directory: Path, verdict: NodeVerdict, unique_id: str, executed: Executed) -> NodeVerdict:
+    """A model dbt built, as querying it found it: an error with the database's message and line."""
+    if verdict.verdict != Verdict.OK:
+        return verdict
+    if unique_id in executed.incremental:
+        line = line_in(directory, verdict.path, "is_incremental()")
+        return replace(verdict, verdict=Verdict.ERROR, message=executed.incremental[unique_id], line=line)
+    failure = executed.failures.get(unique_id)
+    if failure is not None:
+        message = f"fails when queried: {failure.message}"
+        line = next(
+            (found for needle in failure.needles if (found := line_in(directory, verdict.path, needle))), None
+        )
+        return replace(verdict, verdict=Verdict.ERROR, message=message, line=line)
+    if unique_id in executed.skipped:
+        return replace(verdict, verdict=Verdict.SKIPPED, message="not run: something it depends on failed")
+    return verdict
+
+
+def _ephemeral_nodes(manifest: dict, executed: Executed, reported: set[str]) -> list[NodeResult]:
+    """Ephemeral models that were queried: dbt never reports them, the validation must."""
+    nodes = manifest.get("nodes", {})
+    return [
+        NodeResult(
+            unique_id,
+            nodes[unique_id]["name"],
+            "model",
+            "success",
+            None,
+            nodes[unique_id].get("original_file_path"),
+            nodes[unique_id].get("compiled_code"),
+        )
+        for unique_id in (*executed.queried, *executed.skipped)
+        if unique_id not in reported and unique_id in nodes
+    ]
 
 
 def _parsed_nodes(manifest: dict) -> list[NodeResult]:
@@ -237,6 +341,24 @@ def _catalog(directory: Path, level: Level) -> Catalog:
         return read_snapshot(path)
     except CatalogFormatError as exc:
         raise InputError(str(exc)) from None
+
+
+def _check_generated_for(directory: Path, target: Target) -> None:
+    """A project runs on the target it was generated for: its models hold that target's SQL and types.
+
+    Raises InputError naming that target and the command that regenerates the project."""
+    try:
+        report = json.loads((directory / "migration_report.json").read_text(encoding="utf-8"))
+        generated_for = report["target"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not written by datamigrate (or by an older version): dbt will say what it finds
+    if not isinstance(generated_for, str) or generated_for == target.name or generated_for not in TARGETS:
+        return
+    raise InputError(
+        f"{directory} was generated for {generated_for}, not {target.name}: validate it with --target "
+        f"{generated_for}, or regenerate it for {target.name} with `datamigrate generate "
+        f"{directory / SNAPSHOT} -o {directory} --target {target.name}`"
+    )
 
 
 def _profile_output(directory: Path, wanted: str | None) -> tuple[str, Target]:

@@ -59,6 +59,7 @@ def run_dbt(
     """Run `dbt <command>` on a project. `on_node(name, status)` is called as nodes finish.
 
     `env` sets environment variables (the profile reads its connection from them) for this run only.
+    Raises KeyboardInterrupt when the run was interrupted (dbt itself returns it as the run's exception).
     """
     from dbt.cli.main import dbtRunner
 
@@ -69,6 +70,8 @@ def run_dbt(
     ]  # fmt: skip
     with _LOCK, _environment(project_dir, env or {}):
         outcome = dbtRunner(callbacks=callbacks).invoke(args)
+    if isinstance(outcome.exception, KeyboardInterrupt):
+        raise outcome.exception  # dbt returns Ctrl-C as a result; the caller must stop (and clean up)
     nodes = tuple(_node_result(result) for result in getattr(outcome.result, "results", None) or ())
     error = None
     could_not_run = False

@@ -37,10 +37,12 @@ class SampleTable:
     rows: list[tuple]
 
 
-def sample_rows(catalog: Catalog, count: int) -> list[SampleTable]:
-    """`count` rows per table (fewer where a key cannot take more distinct values)."""
-    generator = _Generator(catalog, count)
-    return [generator.table_rows(table) for table in catalog.tables]
+def sample_rows(catalog: Catalog, count: int, batch: int = 0) -> list[SampleTable]:
+    """`count` rows per table (fewer where a key cannot take more distinct values). Batch 1 is a
+    second batch for an incremental run: rows count..2*count-1 (new keys, later dates), whose
+    foreign keys point at parents of both batches (so existing keys get new rows too)."""
+    generator = _Generator(catalog, count * (batch + 1))
+    return [generator.table_rows(table, skip=count * batch) for table in catalog.tables]
 
 
 class _Generator:
@@ -50,7 +52,8 @@ class _Generator:
         self.value = cache(self._value)
         self._resolving: set[tuple[str, str]] = set()
 
-    def table_rows(self, table: Table) -> SampleTable:
+    def table_rows(self, table: Table, skip: int = 0) -> SampleTable:
+        """Rows skip..count-1 (the rows before `skip` only count for the keys' uniqueness)."""
         names = tuple(column.name for column in table.columns)
         keys = [[names.index(column) for column in key] for key in _unique_keys(table)]
         seen: list[set[tuple]] = [set() for _ in keys]
@@ -64,7 +67,8 @@ class _Generator:
                 continue
             for values, found in zip(key_values, seen, strict=True):
                 found.add(values)
-            rows.append(row)
+            if i >= skip:
+                rows.append(row)
         return SampleTable(table, names, rows)
 
     def _value(self, table_key: str, column_name: str, i: int) -> object:
@@ -75,7 +79,8 @@ class _Generator:
         if reference is not None and marker not in self._resolving:
             position, fk = reference
             parent = self.catalog.table(fk.referenced)
-            if parent is not None:
+            theirs = {c.name.lower() for c in parent.columns} if parent is not None else set()
+            if parent is not None and all(c.lower() in theirs for c in fk.referenced_columns):
                 parent_column = fk.referenced_columns[fk.columns.index(_match(fk.columns, column.name))]
                 if column.nullable and i % 5 == 4:
                     return None
@@ -101,9 +106,38 @@ class _Generator:
 
 
 def _unique_keys(table: Table) -> list[tuple[str, ...]]:
-    keys = [table.primary_key.columns] if table.primary_key else []
-    keys += [constraint.columns for constraint in table.unique_constraints]
-    keys += [index.columns for index in table.indexes if index.unique and not index.filter]
+    """The table's keys, with its own spelling of each column; a key that names a column the table
+    does not have (a definition of the table in another script, say) is left out: see `key_problems`."""
+    spelled = {column.name.lower(): column.name for column in table.columns}
+    keys = []
+    for _, columns in _declared_keys(table):
+        if all(column.lower() in spelled for column in columns):
+            keys.append(tuple(spelled[column.lower()] for column in columns))
+    return keys
+
+
+def key_problems(table: Table) -> list[str]:
+    """One warning per key or foreign key naming a column the table does not have."""
+    have = {column.name.lower() for column in table.columns}
+    problems = []
+    declared = [
+        *_declared_keys(table),
+        *((f"foreign key {fk.name or ''}".strip(), fk.columns) for fk in table.foreign_keys),
+    ]
+    for what, columns in declared:
+        missing = [column for column in columns if column.lower() not in have]
+        if missing:
+            problems.append(
+                f"{table.name}: {what} names {', '.join(missing)}, which the table does not have "
+                "(is the table defined twice?); the build ignores it"
+            )
+    return problems
+
+
+def _declared_keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    keys = [("primary key", table.primary_key.columns)] if table.primary_key else []
+    keys += [(f"unique constraint {c.name or ''}".strip(), c.columns) for c in table.unique_constraints]
+    keys += [(f"unique index {i.name}", i.columns) for i in table.indexes if i.unique and not i.filter]
     return keys
 
 
@@ -117,7 +151,10 @@ def _match(names: tuple[str, ...], name: str) -> str:
 
 
 def _reference(table: Table, column_name: str) -> tuple[int, ForeignKey] | None:
+    have = {column.name.lower() for column in table.columns}
     for position, fk in enumerate(table.foreign_keys):
+        if any(column.lower() not in have for column in fk.columns):
+            continue
         if any(column.lower() == column_name.lower() for column in fk.columns):
             return position, fk
     return None

@@ -26,9 +26,13 @@ class Verdict(StrEnum):
     SKIPPED = "skipped"
     """Not run because something it depends on failed."""
     DISABLED = "disabled"
+    NOT_RUN = "not run"
+    """A data test below the build level: dbt parsed or compiled it, nothing ran it."""
 
 
 PROBLEMS = {Verdict.ERROR, Verdict.FAIL}
+_NOT_RUN = {Verdict.SKIPPED, Verdict.DISABLED, Verdict.NOT_RUN}
+"""Verdicts JUnit records as <skipped/>."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,10 @@ class ValidationReport:
     """Where a build ran: the DuckDB file or the PostgreSQL schema (removed afterwards unless kept)."""
     kept: str | None = None
     """With --keep: the DuckDB file or PostgreSQL schema the build ran in."""
+    queried: int = 0
+    """At build level: how many views and ephemeral models were queried after the build."""
+    incremental: int = 0
+    """At build level: how many incremental models also ran their is_incremental() branch."""
     seconds: float = 0.0
 
     @property
@@ -105,6 +113,8 @@ class ValidationReport:
             "sample_rows": self.sample_rows,
             "warehouse": self.warehouse,
             "kept": self.kept,
+            "queried": self.queried,
+            "incremental": self.incremental,
             "nodes": [
                 {
                     "kind": node.kind,
@@ -131,7 +141,7 @@ def junit_xml(report: ValidationReport) -> str:
         tests=str(len(report.nodes) + bool(report.errors)),
         failures=str(sum(node.verdict == Verdict.FAIL for node in report.nodes)),
         errors=str(sum(node.verdict == Verdict.ERROR for node in report.nodes) + bool(report.errors)),
-        skipped=str(sum(node.verdict in {Verdict.SKIPPED, Verdict.DISABLED} for node in report.nodes)),
+        skipped=str(sum(node.verdict in _NOT_RUN for node in report.nodes)),
         time=f"{report.seconds:.3f}",
     )
     for node in report.nodes:
@@ -151,7 +161,7 @@ def junit_xml(report: ValidationReport) -> str:
             ElementTree.SubElement(case, "failure", message=node.message or "failed").text = text
         elif node.verdict == Verdict.ERROR:
             ElementTree.SubElement(case, "error", message=node.message or "error").text = text
-        elif node.verdict in {Verdict.SKIPPED, Verdict.DISABLED}:
+        elif node.verdict in _NOT_RUN:
             ElementTree.SubElement(case, "skipped", message=node.message or node.verdict.value)
     if report.errors:
         case = ElementTree.SubElement(suite, "testcase", classname="project", name="dbt project")

@@ -17,6 +17,7 @@ from .operands import (
     T,
     int_literal,
     is_text,
+    separated_date,
     string_literal,
     text_length,
     type_of,
@@ -29,9 +30,14 @@ _TWO_DIGIT_YEAR_STYLES = {1, 2, 3, 4, 5, 10, 11, 12}
 
 
 def cast(node: exp.Cast, context: Context) -> exp.Expression | None:
-    """CAST to an integer truncates a decimal/float (2.7 -> 2); to char/varchar(n) truncates to n."""
+    """CAST to an integer truncates a decimal/float (2.7 -> 2); to char/varchar(n) truncates to n;
+    CAST('19000101' AS date) is CAST('1900-01-01' AS date)."""
     to = node.to
     source = node.this
+    separated = separated_date(string_literal(source)) if to.this in DATE_TYPES | DATETIME_TYPES else None
+    if separated is not None:
+        source.replace(exp.Literal.string(separated))
+        return None
     if to.this in INTEGER_TYPES - {T.BIT} and type_of(source) in EXACT_TYPES | FLOAT_TYPES:
         node.set("this", exp.func("TRUNC", source.copy()))
         return None

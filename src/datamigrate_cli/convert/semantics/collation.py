@@ -3,7 +3,8 @@
 `=`, `<>`, `<`, ..., IN, BETWEEN, `CASE x WHEN` and NULLIF between text compare
 `LOWER(RTRIM(x, ' '))` of both sides; LIKE becomes ILIKE (or a case-insensitive regex for
 `[...]` classes). Text against a number converts the text; a bit against 0 or 1 compares with a
-boolean.
+boolean. A date against a string in SQL Server's unseparated ISO form ('19970101') gets the
+string in the separated form ('1997-01-01') every target reads.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlglot import exp
 
 from ...tsql.patterns import like_to_regex
 from .context import Context, Handler
-from .operands import T, is_null, is_text, string_literal, type_of
+from .operands import DATE_TYPES, DATETIME_TYPES, T, is_null, is_text, separated_date, string_literal, type_of
 
 
 def _comparison(node: exp.Binary, context: Context) -> exp.Expression | None:
@@ -21,6 +22,8 @@ def _comparison(node: exp.Binary, context: Context) -> exp.Expression | None:
     the comparison. A bit against 0 or 1 compares with FALSE or TRUE: staging models make bit
     a boolean, which PostgreSQL will not compare with an integer."""
     left, right = node.this, node.expression
+    _separate_dates(left, (right,))
+    _separate_dates(right, (left,))
     if is_text(left) and is_text(right):
         node.set("this", collated(left))
         node.set("expression", collated(right))
@@ -32,6 +35,11 @@ def _comparison(node: exp.Binary, context: Context) -> exp.Expression | None:
             other.replace(exp.Boolean(this=float(other.this) != 0))
         elif is_text(side):
             number = "INT" if other.is_int else "DECIMAL(38, 10)"
+            context.flag(
+                "DM218",
+                f"{side.sql('tsql')} is text compared with the number {other.sql('tsql')}: "
+                "a value that is not a number fails the query, as on SQL Server",
+            )
             side.replace(exp.cast(side.copy(), exp.DataType.build(number)))
         break
     return None
@@ -81,6 +89,7 @@ def _case(node: exp.Case, context: Context) -> exp.Expression | None:
 def _between(node: exp.Between, context: Context) -> exp.Expression | None:
     """`text BETWEEN 'a' AND 'c'` compares case-insensitively."""
     parts = (node.this, node.args["low"], node.args["high"])
+    _separate_dates(parts[0], parts[1:])
     if all(is_text(part) for part in parts):
         node.set("this", collated(parts[0]))
         node.set("low", collated(parts[1]))
@@ -95,6 +104,17 @@ def _nullif(node: exp.Nullif, context: Context) -> exp.Expression | None:
         return None
     same = exp.EQ(this=collated(first), expression=collated(second))
     return exp.case().when(same, exp.null()).else_(first.copy())
+
+
+def _separate_dates(side: exp.Expression, others: tuple[exp.Expression, ...]) -> None:
+    """'yyyymmdd' compared with a date: SQL Server reads it as a date in any language setting
+    (the ISO 8601 unseparated format); DuckDB cannot cast it, so it is written 'yyyy-mm-dd'."""
+    if type_of(side) not in DATE_TYPES | DATETIME_TYPES:
+        return
+    for other in others:
+        separated = separated_date(string_literal(other))
+        if separated is not None:
+            other.replace(exp.Literal.string(separated))
 
 
 def collated(node: exp.Expression) -> exp.Expression:

@@ -5,6 +5,8 @@ The types are the ones `annotate_types(..., dialect="tsql")` put on the tree fro
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 T = exp.DataType.Type
@@ -61,6 +63,19 @@ def int_literal(node: exp.Expression | None) -> int | None:
 def string_literal(node: exp.Expression | None) -> str | None:
     """The text of a string literal, or None."""
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
+
+
+_UNSEPARATED = re.compile(r"(\d{4})(\d{2})(\d{2})(\s+\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?")
+
+
+def separated_date(text: str | None) -> str | None:
+    """'19970101' (SQL Server's ISO 8601 unseparated date, read the same in any language setting)
+    as '1997-01-01', which every target reads (DuckDB cannot cast the first); None for other text."""
+    found = _UNSEPARATED.fullmatch(text or "")
+    if not found:
+        return None
+    time = f" {found.group(4).strip()}" if found.group(4) else ""
+    return f"{found[1]}-{found[2]}-{found[3]}{time}"
 
 
 def text_length(data_type: exp.DataType | None) -> int | None:
