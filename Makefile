@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast fuzz lint clean system-packages bench bench-large docs
+.PHONY: demo test test-fast fuzz lint clean system-packages bench bench-large docs pg-catalogue
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
+
+# The PostgreSQL functions and operators the semantic check knows (src/datamigrate_cli/targets/data/), read
+# from the server DATAMIGRATE_PG_HOST, _PORT, _USER, _PASSWORD, _DATABASE point at (pg_catalog only).
+pg-catalogue: $(STAMP)
+	$(BIN)/python tools/pg_catalogue.py

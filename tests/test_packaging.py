@@ -101,3 +101,9 @@ def test_installed_package_loads_catalog_queries_from_itself(wheel: Path, tmp_pa
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_wheel_contains_the_postgres_function_catalogue(wheel: Path) -> None:
+    # the semantic check reads it offline (validate/functions.py); `make pg-catalogue` refreshes it
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "datamigrate_cli/targets/data/postgres_functions.json" in names

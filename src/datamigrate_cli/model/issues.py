@@ -162,6 +162,15 @@ CATALOGUE: dict[str, Code] = _codes(
          "alike. `validate --level build` fills text columns with text, so the model fails there when queried.",
          "If the column holds flags such as 'Y'/'N', compare it with text ('1' or 'Y'); otherwise make the "
          "column a number in the source, or check that every value converts."),
+    Code("DM219", "function or construct the target does not have", E,
+         "The compiled model calls a function the target does not have, or with a number of arguments no form "
+         "of it takes (three-argument ROUND on DuckDB), or uses a SQL Server construct no target here has "
+         "(FOR SYSTEM_TIME, FOR JSON, FOR XML, an XML or spatial method, a MAX length, a JSON function on "
+         "text on PostgreSQL). The list of functions is the target's own: DuckDB's duckdb_functions(), "
+         "PostgreSQL's pg_proc as shipped with datamigrate; for other targets it is sqlglot's list of the "
+         "dialect's functions, and the message says so.",
+         "Rewrite the call with the target's equivalent (or a macro in macros/ that writes it), then validate "
+         "again."),
     # DM3xx procedures
     Code("DM301", "cursor", E,
          "The procedure walks rows one at a time with a cursor; rules turn only set-based statements into models.",

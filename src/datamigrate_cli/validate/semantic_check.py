@@ -2,7 +2,8 @@
 
 Source tables get their columns and types from the Catalog; each model, checked in dependency
 order, adds its own output columns for the models downstream. An unknown table, an unknown or
-ambiguous column, and a comparison or arithmetic between incompatible types are errors.
+ambiguous column, a comparison or arithmetic between incompatible types, and a call of a function
+the target does not have (`functions.py`) are errors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from sqlglot.schema import MappingSchema
 from ..model.catalog import Catalog, Column, Table
 from ..project.escape import unquoted_inside
 from ..targets import Target, target_type
+from .functions import CallFinding, json_on_text, unsupported_calls
 from .names import validation_table
+from .signatures import wrong_argument_types
 
 Columns = dict[str, str]
 """Lower-case column name -> type (SQL in the target dialect; "" when unknown)."""
@@ -70,6 +73,8 @@ def check_models(
         if not sql:
             continue
         finding, columns = _check(sql, relations, target)
+        # a call or construct the target does not have says more than "does not parse" (FOR JSON)
+        finding = _call_finding(unsupported_calls(sql, target)) or finding
         if finding is not None:
             findings[unique_id] = finding
         relations[_key(node["schema"], node.get("alias") or node["name"])] = columns
@@ -113,7 +118,12 @@ def _check(
         ), outputs
     typed = annotate_types(qualified, schema=schema, dialect=dialect)
     outputs = {select.alias_or_name: _type_sql(select.type, dialect) for select in typed.selects}
-    return _type_clash(typed, target), outputs
+    called = json_on_text(typed, target) or wrong_argument_types(typed, target)
+    return _type_clash(typed, target) or _call_finding(called), outputs
+
+
+def _call_finding(found: CallFinding | None) -> Finding | None:
+    return Finding(found.message, compiled_line=found.line) if found is not None else None
 
 
 def parse_compiled(sql: str, dialect: str) -> exp.Expr | Finding:
