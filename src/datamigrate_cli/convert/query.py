@@ -149,6 +149,8 @@ def convert_view(
     spelling = _original_spelling(query, relations, reads)
     flagged = ViewConversion()
     _flag_unsupported(query, flagged, calls, first_line)
+    if not target.tsql_native:
+        _flag_dropped(query, flagged, first_line)
     # built once, used twice; its names are normalized already (see _sqlglot_schema)
     parts = {  # schema and name apart: a key cannot be split back, as a name may hold a dot
         ObjectName(schema=table.db or "dbo", name=table.name).key: (table.db or "dbo", table.name)
@@ -347,6 +349,25 @@ def _output_types(query: exp.Query, names: list[str]) -> dict[str, str]:
         if data_type is not None and data_type.this not in (exp.DType.UNKNOWN, exp.DType.NULL):
             types[name.lower()] = data_type.sql("tsql")
     return types
+
+
+def _flag_dropped(tree: exp.Expr, result: ViewConversion, first_line: int | None) -> None:
+    """What sqlglot reads and then leaves out of the target's SQL without a word, so that the model
+    would compute something else: FOR JSON / FOR XML (one document becomes rows), ROUND's third
+    argument (truncating becomes rounding). Errors: the model stays disabled (DM219)."""
+    for clause in tree.find_all(exp.ForClause):
+        kind = str(clause.args.get("kind") or "").upper() or "FOR"
+        result.errors.append(
+            Issue("DM219", f"FOR {kind} builds one document from the rows; no rewrite here, and the target "
+                  "would return the rows instead", _line(clause, first_line))
+        )  # fmt: skip
+    for rounded in tree.find_all(exp.Round):
+        truncate = rounded.args.get("truncate")
+        if truncate is not None and not (isinstance(truncate, exp.Literal) and truncate.name in {"0", "0.0"}):
+            result.errors.append(
+                Issue("DM219", "ROUND(x, n, f) with f other than 0 truncates; no rewrite here, and the target "
+                      "would round", _line(rounded, first_line))
+            )  # fmt: skip
 
 
 def _flag_unsupported(
