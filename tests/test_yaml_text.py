@@ -21,6 +21,40 @@ CASES = [
     {"quote": False, "n": -3, "empty": [], "none": None, "text": "a: b # c", "multi": "line\nbreak"},
     {"unicode": "Café naïve — ünïcödé " * 8, "x": {}},
     {"dash": "- item", "d": "-x", "dots": "... end", "rule": "---", "mixed": "a/b, (c) 'd' e-f.", "p": "(x)"},
+    {  # short texts that need quotes, written by the fast path; a long one by PyYAML
+        "models": [
+            {
+                "name": "m",
+                "config": {"meta": {"origin": "[dbo].[Order Details]"}},
+                "columns": [
+                    {
+                        "name": "c",
+                        "config": {"meta": {"original": "Order ID"}},
+                        "description": "it's: 'x' # y",
+                    },
+                    {
+                        "name": "d",
+                        "values": [
+                            "yes",
+                            "[a]",
+                            "{b}",
+                            "*c",
+                            "&d",
+                            "!e",
+                            "%f",
+                            "@g",
+                            "`h",
+                            "'i'",
+                            '"j"',
+                            "k: l",
+                        ],
+                    },
+                ],
+            }
+        ],
+        "long": "[" + "a quoted text long enough to fold at the width " * 4 + "]",
+        "deep": {"a": {"b": {"c": {"d": {"e": "[" + "x" * 39 + "]"}}}}},
+    },
 ]
 
 
@@ -42,7 +76,9 @@ def test_same_text_as_pyyaml_on_random_documents() -> None:
         if kind < 0.15:
             return rng.randint(-5, 10**6)
         if kind < 0.2:
-            return rng.choice([True, False, "yes", "a: b", "# c", "", "line\nbreak"])
+            return rng.choice(
+                [True, False, "yes", "a: b", "# c", "", "line\nbreak", "[dbo].[x]", "it's", "{z}"]
+            )
         words = (
             "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
             for _ in range(rng.randint(1, 30))

@@ -84,8 +84,28 @@ def _scalar(value: object) -> str:
     else:
         raise _NotPlain
     if not _plain(text, tag):
-        raise _NotPlain
+        quoted = _quoted(text) if tag == "str" else None
+        if quoted is None:
+            raise _NotPlain
+        return quoted
     return text
+
+
+@cache
+def _quoted(text: str) -> str | None:
+    """A short text PyYAML quotes (`'[dbo].[Orders]'`), as PyYAML writes it: on one line it is the same
+    wherever it stands in a document (only a line past WIDTH folds), so it is asked once, alone.
+    None for a text that might fold or span lines: the whole document then goes to PyYAML."""
+    if len(text) > _SHORT:
+        return None
+    line = yaml.dump(text, Dumper=Dumper, allow_unicode=True, width=WIDTH).removesuffix("\n")
+    if "\n" in line or line[:1] not in {"'", '"'} or line[-1:] != line[:1]:
+        return None
+    return line
+
+
+_SHORT = 40
+"""Texts this long, quoted, end before WIDTH at any indentation a property file has."""
 
 
 # The functions below mirror PyYAML's block emitter (with Dumper's indentation) for mappings,
