@@ -39,7 +39,10 @@ def nesting_depth(text: str) -> int:
 
 def too_deep(text: str | None) -> int | None:
     """The text's nesting depth when it is deeper than MAX_NESTING, else None."""
-    if not text or text.count("(") + text.upper().count("CASE") + text.upper().count("BEGIN") <= MAX_NESTING:
+    if not text:
+        return None
+    upper = text.upper()
+    if text.count("(") + upper.count("CASE") + upper.count("BEGIN") <= MAX_NESTING:
         return None  # cannot nest deeper than it has openings: most texts stop here, unread
     depth = nesting_depth(text)
     return depth if depth > MAX_NESTING else None
