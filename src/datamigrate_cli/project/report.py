@@ -4,6 +4,7 @@ listed by object and by issue code (Markdown for people, JSON for tools)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -262,8 +263,10 @@ def record_validation(
         document = json.loads(report_file.read_text(encoding="utf-8"))
         catalog = read_snapshot(snapshot)
         objects = [_object_from_json(entry) for entry in document["objects"]]
-    except (OSError, ValueError, KeyError, TypeError, CatalogFormatError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, CatalogFormatError):
         return False
+    if any(issue.code not in CATALOGUE for obj in objects for issue in obj.reasons):
+        return False  # not a report this version of datamigrate wrote
     outcomes: dict[str, str] = {}
     recorded = []
     for obj in objects:
@@ -279,13 +282,20 @@ def record_validation(
             outcomes[obj.name] = "not validated"
         recorded.append(obj)
     validation = Validation(level, target, day, outcomes)
-    report_file.write_text(
-        report_json(catalog, recorded, document.get("target", target), validation), encoding="utf-8"
-    )
-    (directory / "migration_report.md").write_text(
-        report_markdown(catalog, recorded, document.get("target", target), validation), encoding="utf-8"
-    )
+    generated_for = str(document.get("target", target))
+    _replace(report_file, report_json(catalog, recorded, generated_for, validation))
+    _replace(directory / "migration_report.md", report_markdown(catalog, recorded, generated_for, validation))
     return True
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a run stopped halfway leaves the previous report."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _object_from_json(entry: dict) -> ObjectResult:
