@@ -121,17 +121,19 @@ def validate_project(
     report.incremental = executed.incremental_checked
     report.nodes.extend(_disabled_models(directory, {node.path for node in report.nodes}, origins))
     report.nodes.sort(key=lambda node: (node.kind, node.name))
-    _record(directory, report)
+    _record(directory, report, catalog)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _record(directory: Path, report: ValidationReport) -> None:
+def _record(directory: Path, report: ValidationReport, catalog: Catalog | None) -> None:
     """The outcome of each model, written into the project's migration report ("converted" is earned)."""
     models = [(node.path, node) for node in report.nodes if node.kind == "model" and node.path]
     failed = {path: node.message or node.verdict.value for path, node in models if node.verdict in PROBLEMS}
     passed = {path for path, node in models if node.verdict in (Verdict.OK, Verdict.WARN)}
-    record_validation(directory, report.level.value, report.target, date.today().isoformat(), failed, passed)
+    record_validation(
+        directory, report.level.value, report.target, date.today().isoformat(), failed, passed, catalog
+    )
 
 
 def _verdict(
